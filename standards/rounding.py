@@ -1,0 +1,40 @@
+"""The one rounding helper: ROUND_HALF_UP on exact values (DOMAIN.md conventions)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+Exact = Fraction | Decimal | int
+
+
+def _as_fraction(value: Exact) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, Fraction | Decimal | int):
+        raise TypeError(f"expected an exact number (int, Fraction or Decimal), got {type(value).__name__}")
+    return value if isinstance(value, Fraction) else Fraction(value)
+
+
+def round_half_up(value: Exact, places: int = 0) -> Decimal:
+    """Round an exact value half away from zero to `places` decimals (ROUND, ROUND1, ROUND4)."""
+    exact = _as_fraction(value)
+    scaled = exact * 10**places
+    magnitude = abs(scaled)
+    whole, remainder = divmod(magnitude.numerator, magnitude.denominator)
+    if 2 * remainder >= magnitude.denominator:
+        whole += 1
+    signed = -whole if scaled < 0 else whole
+    return Decimal(signed).scaleb(-places).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def to_fen(value: Exact) -> int:
+    """ROUND(x): an exact amount in fen rounded half up to a whole fen, as stored."""
+    return int(round_half_up(value, 0))
+
+
+def as_rational(text: str | Decimal | int | Fraction) -> Fraction:
+    """Parse a decimal string such as "0.16" (never a float) into an exact rational."""
+    if isinstance(text, float):
+        raise TypeError("floats are not accepted for rates or money")
+    if isinstance(text, str):
+        return Fraction(Decimal(text))
+    return Fraction(text)
