@@ -121,6 +121,11 @@ class Policy:
             raise MissingPolicyData("interest rate", year=year)
         return as_rational(interest.rates[year])
 
+    @property
+    def first_national_interest_year(self) -> int:
+        """Years before it use the Illustrative pre-2016 rate (§15.5)."""
+        return self._national.interest.first_national_year
+
     def has_interest_rate(self, year: int) -> bool:
         return year < self._national.interest.first_national_year or year in self._national.interest.rates
 

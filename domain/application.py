@@ -1,0 +1,367 @@
+"""`PoolingApplication`: the only way to change state. One entry point, `submit`, for every interchange message.
+
+Checks run in DOMAIN.md §15.1's order: schema → (unit, serial) seen → simulated clock → identifiers → person
+exists → rules → policy data; then events are written with the command's record in one atomic save.
+A batch applies many messages and saves all their persons in one transaction."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from domain import events as ev
+from domain.clock import recorded_date, utc_now
+from domain.commands.context import CommandContext, RunsKnown
+from domain.directory import PersonDirectory
+from domain.dispatch import PERSON_HANDLERS, RUN_TYPES, run_for_person, start_run
+from domain.errors import DomainError, UnknownPerson
+from domain.person import Person, person_id
+from domain.registry import RUNS_ID, SETTINGS_ID, CommandRecord, NationalRuns, StoreSettings, command_id
+from domain.settings import store_environment
+from domain.transcoding import OrjsonTranscoder
+from standards.codes import ErrorCode
+from standards.identifiers import IdentifierError, parse_citizen_id, parse_uscc
+from standards.interchange import AnyMessage, InterchangeError, canonical_body, parse_message
+from standards.policy import MissingPolicyData, Policy, load_policy
+from standards.rounding import as_rational
+
+MAX_CONFLICT_RETRIES = 5
+RUN_CHUNK = 500  # persons per transaction in a run
+
+
+@dataclass
+class Batch:
+    """Aggregates changed by the messages of one transaction, not yet saved."""
+
+    persons: dict[UUID, Person] = field(default_factory=dict)
+    records: dict[UUID, CommandRecord] = field(default_factory=dict)
+    others: dict[UUID, Any] = field(default_factory=dict)
+
+    def aggregates(self) -> list[Any]:
+        return [*self.persons.values(), *self.records.values(), *self.others.values()]
+
+
+class PoolingApplication(Application[UUID]):
+    """The national pooling write model on SQLite (default) or PostgreSQL."""
+
+    name = "pooling"
+    log_section_size = 1000
+
+    def __init__(self, env: Mapping[str, str] | None = None, policy: Policy | None = None) -> None:
+        super().__init__(store_environment(env))
+        self.policy = policy or load_policy()
+        self.simulated = self._settings_simulated()
+        self._now: datetime | None = self._latest_recorded_at() if self.simulated else None
+        self.directory = PersonDirectory(self.recorder, self.mapper.to_domain_event)  # type: ignore[arg-type]
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder()
+
+    # --- store settings and clock --------------------------------------------------------------------
+    def _settings_simulated(self) -> bool:
+        try:
+            settings: Any = self.repository.get(SETTINGS_ID)
+        except AggregateNotFoundError:
+            wanted = self.env.get("POOLING_SIMULATED", "") in ("1", "true", "yes")
+            if not wanted or self.recorder.max_notification_id():
+                return False
+            settings = StoreSettings.initialize(simulated=True)
+            self.save(settings)
+        return bool(settings.simulated)
+
+    def initialize(self, *, simulated: bool) -> bool:
+        """`pooling init`: fix the store's time mode; a simulated store can never become live."""
+        try:
+            settings: Any = self.repository.get(SETTINGS_ID)
+        except AggregateNotFoundError:
+            if simulated and self.recorder.max_notification_id():
+                raise DomainError(
+                    ErrorCode.INVALID_FIELD, "the store already holds live events", field="simulated"
+                ) from None
+            self.save(StoreSettings.initialize(simulated=simulated))
+            self.simulated = simulated
+            return simulated
+        if settings.simulated != simulated and settings.simulated:
+            raise DomainError(
+                ErrorCode.INVALID_FIELD, "a simulated store cannot be switched to live", field="simulated"
+            )
+        return bool(settings.simulated)
+
+    def _latest_recorded_at(self) -> datetime | None:
+        last = self.recorder.max_notification_id()
+        if not last:
+            return None
+        notification = self.recorder.select_notifications(last, 1)[0]
+        return self.mapper.to_domain_event(notification).timestamp  # type: ignore[attr-defined, no-any-return]
+
+    def _clock(self, message: AnyMessage) -> datetime:
+        if not self.simulated:
+            return utc_now()
+        if message.recorded_at is None:
+            raise DomainError(
+                ErrorCode.INVALID_FIELD, "a simulated store needs recorded_at on every message", field="recorded_at"
+            )
+        if self._now is not None and message.recorded_at < self._now:
+            raise DomainError(
+                ErrorCode.CLOCK_BACKWARDS,
+                f"recorded_at {message.recorded_at.isoformat()} is before the store's clock {self._now.isoformat()}",
+                field="recorded_at",
+            )
+        return message.recorded_at
+
+    @property
+    def now(self) -> datetime:
+        """The store's "now": the clock, or the latest recorded_at of a simulated store (§15.4)."""
+        return (self._now or utc_now()) if self.simulated else utc_now()
+
+    # --- loading ---------------------------------------------------------------------------------------
+    def get_person(self, citizen_id: str) -> Person:
+        try:
+            person: Any = self.repository.get(person_id(citizen_id))
+        except AggregateNotFoundError:
+            raise UnknownPerson(citizen_id) from None
+        assert isinstance(person, Person)
+        return person
+
+    def _find_person(self, batch: Batch, stream_id: UUID) -> Person | None:
+        if stream_id in batch.persons:
+            return batch.persons[stream_id]
+        try:
+            person: Any = self.repository.get(stream_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(person, Person)
+        return person
+
+    def _find_record(self, batch: Batch, unit: str, serial: str) -> CommandRecord | None:
+        key = command_id(unit, serial)
+        if key in batch.records:
+            return batch.records[key]
+        try:
+            record: Any = self.repository.get(key)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, CommandRecord)
+        return record
+
+    def runs(self, batch: Batch | None = None, now: datetime | None = None) -> NationalRuns:
+        if batch is not None and RUNS_ID in batch.others:
+            runs = batch.others[RUNS_ID]
+            assert isinstance(runs, NationalRuns)
+            return runs
+        try:
+            found: Any = self.repository.get(RUNS_ID)
+        except AggregateNotFoundError:
+            found = NationalRuns.start(now or self.now)
+        assert isinstance(found, NationalRuns)
+        return found
+
+    def runs_known(self, batch: Batch | None = None) -> RunsKnown:
+        runs = self.runs(batch)
+        return RunsKnown(
+            interest_rates={year: as_rational(rate) for year, (rate, _) in runs.interest.items()},
+            adjustment_rates={year: as_rational(rate) for year, (rate, _) in runs.adjustment.items()},
+        )
+
+    # --- submitting ----------------------------------------------------------------------------------
+    def submit(
+        self, data: AnyMessage | Mapping[str, Any] | bytes | str, *, issued_by: str | None = None, migrate: bool = False
+    ) -> dict[str, Any]:
+        """Apply one message; return the answer (`applied` or `replayed`) or raise a typed error."""
+        message = data if not isinstance(data, Mapping | bytes | str) else parse_message(data)
+        if message.type in RUN_TYPES:
+            return self._run(message, issued_by=issued_by)
+        for attempt in range(MAX_CONFLICT_RETRIES):
+            batch = Batch()
+            answer = self._apply(message, batch, issued_by=issued_by, migrate=migrate)
+            if answer["status"] == "replayed":
+                return answer
+            try:
+                self._save(batch)
+                return answer
+            except IntegrityError:
+                if attempt == MAX_CONFLICT_RETRIES - 1:
+                    raise DomainError(ErrorCode.CONFLICT, "the person was changed concurrently; retry") from None
+        raise AssertionError("unreachable")
+
+    def submit_batch(
+        self, messages: Iterable[AnyMessage | Mapping[str, Any]], *, issued_by: str | None = None, migrate: bool = False
+    ) -> list[dict[str, Any] | DomainError | InterchangeError | IdentifierError]:
+        """Apply many person messages and save them in one transaction; each gets its answer or its error."""
+        batch = Batch()
+        outcomes: list[dict[str, Any] | DomainError | InterchangeError | IdentifierError] = []
+        for data in messages:
+            try:
+                message = data if not isinstance(data, Mapping) else parse_message(data)
+                if message.type in RUN_TYPES:
+                    raise DomainError(ErrorCode.INVALID_FIELD, "runs are submitted on their own", field="type")
+                outcomes.append(self._apply(message, batch, issued_by=issued_by, migrate=migrate))
+            except (DomainError, InterchangeError, IdentifierError) as error:
+                outcomes.append(error)
+        self._save(batch)
+        return outcomes
+
+    def _save(self, batch: Batch) -> None:
+        aggregates = batch.aggregates()
+        if not aggregates:
+            return
+        try:
+            self.save(*aggregates)
+        except Exception:
+            # A failed write must not leave unsaved events in cached aggregates.
+            for aggregate in aggregates:
+                self._evict(aggregate.id)
+            raise
+
+    def _evict(self, aggregate_id: UUID) -> None:
+        cache = self.repository.cache
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                cache.get(aggregate_id, evict=True)
+
+    def _apply(self, message: AnyMessage, batch: Batch, *, issued_by: str | None, migrate: bool) -> dict[str, Any]:
+        """Checks 2-8 of §15.1 for one person message, leaving its events and record in the batch."""
+        digest = hashlib.sha256(canonical_body(message)).hexdigest()
+        record = self._find_record(batch, message.unit, message.serial)
+        if record is not None:
+            return self._replayed(record, digest)
+        recorded_at = self._clock(message)
+        handler = PERSON_HANDLERS.get(message.type)
+        if handler is None or (message.type in ("opening_balance", "migrated_benefit") and not migrate):
+            raise DomainError(ErrorCode.INVALID_FIELD, f"{message.type} is accepted only under --migrate", field="type")
+        citizen_text: str = message.citizen_id  # type: ignore[union-attr]
+        citizen = parse_citizen_id(citizen_text, today=recorded_date(recorded_at), field="citizen_id")
+        for name in ("employer_uscc",):
+            value = getattr(message, name, None)
+            if value is not None:
+                parse_uscc(value, field=name)
+        stream_id = person_id(citizen.number)
+        person = self._find_person(batch, stream_id)
+        if person is None and message.type != "enrollment":
+            raise UnknownPerson(citizen.number)
+        ctx = CommandContext(message.unit, message.serial, recorded_at, self.policy, self.runs_known(batch), migrate)
+        mark = len(person.pending_events) if person is not None else 0
+        try:
+            person = handler(person, message, ctx, citizen)
+        except MissingPolicyData as missing:
+            self._rollback(batch, stream_id, person, mark)
+            raise DomainError(ErrorCode.MISSING_POLICY_DATA, str(missing), field=None) from None
+        except Exception:
+            self._rollback(batch, stream_id, person, mark)
+            raise
+        batch.persons[stream_id] = person
+        answer = {
+            "status": "applied",
+            "serial": message.serial,
+            "events": [event.kind for event in ctx.written],
+            "flags": sorted(set(ctx.flags)),
+            **ctx.result,
+        }
+        batch.records[command_id(message.unit, message.serial)] = CommandRecord.record(
+            unit=message.unit,
+            serial=message.serial,
+            digest=digest,
+            citizen_id=citizen.number,
+            answer=answer,
+            issued_by=issued_by,
+            timestamp=recorded_at,
+        )
+        if self.simulated:
+            self._now = recorded_at
+        return answer
+
+    def _replayed(self, record: CommandRecord, digest: str) -> dict[str, Any]:
+        if record.digest != digest:
+            raise DomainError(
+                ErrorCode.SERIAL_REUSED, "this (unit, serial) was used for a different message", field="serial"
+            )
+        return {**record.answer, "status": "replayed"}
+
+    def _rollback(self, batch: Batch, stream_id: UUID, person: Person | None, mark: int) -> None:
+        """Undo a refused command's events on a batch's person: reload and re-apply what came before it."""
+        self._evict(stream_id)
+        if person is None:
+            return
+        kept = person.pending_events[:mark]
+        fresh = self._find_person(Batch(), stream_id)
+        if fresh is None:
+            if not kept:
+                batch.persons.pop(stream_id, None)
+                return
+            fresh = kept[0].mutate(None)
+            assert isinstance(fresh, Person)
+            fresh.pending_events.append(kept[0])
+            kept = kept[1:]
+        for event in kept:
+            event.mutate(fresh)
+            fresh.pending_events.append(event)
+        if stream_id in batch.persons or kept:
+            batch.persons[stream_id] = fresh
+
+    # --- national and unit runs ----------------------------------------------------------------------
+    def _run(self, message: AnyMessage, *, issued_by: str | None) -> dict[str, Any]:
+        """A run: validated once, then one sub-command per person, saved in chunks; the record comes last."""
+        digest = hashlib.sha256(canonical_body(message)).hexdigest()
+        record = self._find_record(Batch(), message.unit, message.serial)
+        if record is not None:
+            return self._replayed(record, digest)
+        recorded_at = self._clock(message)
+        batch = Batch()
+        runs = self.runs(now=recorded_at)
+        ctx = CommandContext(message.unit, message.serial, recorded_at, self.policy, self.runs_known(), False)
+        try:
+            persons = start_run(message, ctx, runs, self.directory)
+        except MissingPolicyData as missing:
+            raise DomainError(ErrorCode.MISSING_POLICY_DATA, str(missing)) from None
+        if runs.pending_events:
+            batch.others[RUNS_ID] = runs
+            ctx.runs = self.runs_known(batch)
+        summary: dict[str, Any] = {"persons": 0, "refused": {}}
+        for stream_id, _ in persons:
+            person = self._find_person(batch, stream_id)
+            if person is None:
+                continue
+            mark = len(person.pending_events)
+            person_ctx = CommandContext(message.unit, message.serial, recorded_at, self.policy, ctx.runs, False)
+            try:
+                amounts = run_for_person(message, person, person_ctx)
+            except (DomainError, MissingPolicyData, ValueError) as error:
+                self._rollback(batch, stream_id, person, mark)
+                code = getattr(error, "rule", None) or getattr(error, "code", None) or type(error).__name__
+                summary["refused"][str(code)] = summary["refused"].get(str(code), 0) + 1
+                continue
+            if person_ctx.written:
+                batch.persons[stream_id] = person
+                summary["persons"] += 1
+                for name, amount in amounts.items():
+                    summary[name] = summary.get(name, 0) + amount
+            if len(batch.persons) >= RUN_CHUNK:
+                self._save(batch)
+                batch = Batch()
+        answer = {"status": "applied", "serial": message.serial, "events": [], "flags": [], "summary": summary}
+        batch.records[command_id(message.unit, message.serial)] = CommandRecord.record(
+            unit=message.unit,
+            serial=message.serial,
+            digest=digest,
+            citizen_id=None,
+            answer=answer,
+            issued_by=issued_by,
+            timestamp=recorded_at,
+        )
+        self._save(batch)
+        if self.simulated:
+            self._now = recorded_at
+        return answer
+
+    # --- reading ---------------------------------------------------------------------------------------
+    def events_of(self, citizen_id: str) -> list[ev.PersonEvent]:
+        """Every event of a person's stream, in order (reversed ones included)."""
+        return list(self.get_person(citizen_id).state.history)

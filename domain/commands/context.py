@@ -1,0 +1,72 @@
+"""What a command handler is given besides the person and the message: policy, clock, runs known so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any
+
+from domain import events as ev
+from domain.clock import recorded_date
+from domain.errors import RuleViolation
+from domain.person import Person
+from standards.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class RunsKnown:
+    """National runs recorded so far: interest years (rate available, §4.2) and adjustment years."""
+
+    interest_rates: dict[int, Fraction] = field(default_factory=dict)
+    adjustment_rates: dict[int, Fraction] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CommandContext:
+    """One command's unit, serial, recorded time and the policy it applies."""
+
+    unit: str
+    serial: str
+    recorded_at: datetime
+    policy: Policy
+    runs: RunsKnown
+    migrated: bool = False
+    flags: list[str] = field(default_factory=list)
+    written: list[ev.PersonEvent] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        """The recorded date (China Standard Time) of this command."""
+        return recorded_date(self.recorded_at)
+
+    def emit(self, person: Person, event_class: type[ev.PersonEvent], effective: date, **fields: Any) -> ev.PersonEvent:
+        """Record one event of this command on the person's stream."""
+        event = person.record(
+            event_class,
+            timestamp=self.recorded_at,
+            unit=self.unit,
+            serial=self.serial,
+            effective=effective.isoformat(),
+            **fields,
+        )
+        self.written.append(event)
+        return event
+
+    def interest_rates(self) -> tuple[dict[int, Fraction], Fraction | None]:
+        """Rates available now, and the fallback for a year whose rate is not (§4.2, §15.5)."""
+        rates = dict(self.runs.interest_rates)
+        for year in range(1900, self.policy.first_national_interest_year):
+            rates.setdefault(year, self.policy.interest_rate(year))
+        if self.runs.interest_rates:
+            fallback: Fraction | None = self.runs.interest_rates[max(self.runs.interest_rates)]
+        else:
+            latest = self.policy.latest_interest_year_before(self.today.year)
+            fallback = self.policy.interest_rate(latest) if latest is not None else None
+        return rates, fallback
+
+
+def reject(rule: str, message: str, field: str | None = None) -> RuleViolation:
+    """A refusal by a command-time rule (R0xx)."""
+    return RuleViolation(rule, message, field=field)

@@ -1,0 +1,76 @@
+"""Which persons a national or unit run must visit: an in-process index kept current from the notification log.
+
+Runs are carried out as one sub-command per person (DOMAIN.md §15.9); the directory only narrows the set to
+visit (a superset is harmless: each sub-command checks the person's own state). It reads only the few event
+topics it needs, from the last position it saw, so it stays cheap for a long-running process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.utils import get_topic
+
+from domain import events as ev
+
+
+@dataclass(slots=True)
+class Listing:
+    citizen_id: str
+    units: set[str] = field(default_factory=set)
+    benefit_unit: str | None = None
+    deceased: bool = False
+
+
+TOPICS = [get_topic(cls) for cls in (ev.PersonRegistered, ev.Enrolled, ev.BenefitDetermined, ev.DeathRecorded)]
+
+
+class PersonDirectory:
+    """Person ids by what runs need: everyone (interest), retirees and the dead by paying unit (payouts)."""
+
+    def __init__(self, recorder: ApplicationRecorder, decode: Callable[[Any], ev.PersonEvent]) -> None:
+        self._recorder, self._decode = recorder, decode
+        self._position = 0
+        self.persons: dict[UUID, Listing] = {}
+
+    def refresh(self, batch: int = 10_000) -> None:
+        """Read what was recorded since the last refresh."""
+        while True:
+            notifications = self._recorder.select_notifications(
+                self._position, batch, topics=TOPICS, inclusive_of_start=False
+            )
+            for notification in notifications:
+                self._note(self._decode(notification))
+            if notifications:
+                self._position = notifications[-1].id
+            if len(notifications) < batch:
+                return
+
+    def _note(self, event: ev.PersonEvent) -> None:
+        if isinstance(event, ev.PersonRegistered):
+            self.persons[event.originator_id] = Listing(event.citizen_id)
+            return
+        listing = self.persons.get(event.originator_id)
+        if listing is None:
+            return
+        if isinstance(event, ev.Enrolled):
+            listing.units.add(event.relation_unit)
+        elif isinstance(event, ev.BenefitDetermined):
+            listing.benefit_unit = event.benefit_unit
+        elif isinstance(event, ev.DeathRecorded):
+            listing.deceased = True
+
+    def everyone(self) -> Iterator[tuple[UUID, str]]:
+        self.refresh()
+        for person_id, listing in sorted(self.persons.items()):
+            yield person_id, listing.citizen_id
+
+    def paid_by(self, unit: str) -> Iterator[tuple[UUID, str]]:
+        """Retirees whose benefit unit is `unit`, and the dead whose settlement `unit` may owe."""
+        self.refresh()
+        for person_id, listing in sorted(self.persons.items()):
+            if listing.benefit_unit == unit or (listing.deceased and unit in listing.units):
+                yield person_id, listing.citizen_id

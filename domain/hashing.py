@@ -1,0 +1,47 @@
+"""The per-stream hash chain (ARCHITECTURE.md "Hash chain"): tamper evidence built into every event.
+
+hash = SHA-256(prev_hash ‖ canonical), canonical being the UTF-8 JSON (keys sorted, no spaces) of the
+stream id, version, event type and the event's fields other than the hash. The first prev_hash is 32 zero bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+GENESIS = bytes(32)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    raise TypeError(f"cannot encode {type(value).__name__} canonically (floats are never allowed)")
+
+
+def canonical(stream_id: UUID, version: int, event_type: str, fields: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of one event: what its hash covers."""
+    body = {key: _plain(value) for key, value in fields.items() if key != "hash"}
+    document = {"stream": str(stream_id), "version": version, "type": event_type, "fields": body}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(
+    previous_hex: str | None, stream_id: UUID, version: int, event_type: str, fields: Mapping[str, Any]
+) -> str:
+    """The hex hash of an event given the previous event's hex hash (None for the first event)."""
+    previous = bytes.fromhex(previous_hex) if previous_hex else GENESIS
+    return hashlib.sha256(previous + canonical(stream_id, version, event_type, fields)).hexdigest()

@@ -1,0 +1,141 @@
+"""The pieces a person's state is made of: months paid, account sub-ledgers, transfers, enrollments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from domain.rules.interest import InterestCredit
+from standards.calendar import Month
+
+
+def ledger_key(unit: str, temporary: bool = False) -> str:
+    """Sub-ledgers are one per unit, temporary accounts apart: "44", "33T"."""
+    return f"{unit}T" if temporary else unit
+
+
+@dataclass(slots=True)
+class Payment:
+    """One paid month (费款所属期): where it was paid, who holds it now, and the amounts."""
+
+    period: Month
+    unit: str
+    held_by: str
+    kind_of_insured: str
+    base_fen: int
+    pooled_fen: int
+    account_fen: int
+    temporary: bool
+    paid_on: date
+    recorded_at: datetime
+    version: int
+    back_payment: bool
+
+
+@dataclass(slots=True)
+class SubLedger:
+    """One individual-account sub-ledger: dated principal flows and interest credits (§4.1)."""
+
+    unit: str
+    temporary: bool
+    flows: list[tuple[date, int]] = field(default_factory=list)
+    credits: list[InterestCredit] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return ledger_key(self.unit, self.temporary)
+
+    @property
+    def balance_fen(self) -> int:
+        return sum(amount for _, amount in self.flows) + sum(credit.amount_fen for credit in self.credits)
+
+    def balance_on(self, day: date) -> int:
+        """Credited balance as of a date: flows and credits effective on or before it."""
+        principal = sum(amount for when, amount in self.flows if when <= day)
+        return principal + sum(credit.amount_fen for credit in self.credits if credit.effective <= day)
+
+    @property
+    def credited_through(self) -> Month | None:
+        return max((credit.through for credit in self.credits), default=None)
+
+
+@dataclass(slots=True)
+class Enrollment:
+    effective: date
+    unit: str
+    kind_of_insured: str
+    employer_uscc: str | None
+    temporary: bool
+    version: int
+
+
+@dataclass(slots=True)
+class Suspension:
+    effective: date
+    unit: str
+    reason: str
+    version: int
+
+
+@dataclass(slots=True)
+class Transfer:
+    """养老保险关系转移接续 between two units, from request to receipt (§5.1)."""
+
+    request_serial: str
+    from_unit: str
+    to_unit: str
+    requested_on: date
+    status: str = "requested"  # requested -> sent -> received
+    account_fen: int = 0
+    pooled_fen: int = 0
+    sent_on: date | None = None
+    sent_recorded_at: datetime | None = None
+    received_on: date | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.status != "received"
+
+    @property
+    def in_transit(self) -> bool:
+        return self.status == "sent"
+
+
+@dataclass(slots=True)
+class Benefit:
+    """The benefit in force: determination components plus the adjustments since (§8, §9.2)."""
+
+    retirement: Month
+    unit: str
+    basic_fen: int
+    account_fen: int
+    transitional_fen: int
+    recorded_at: datetime
+    version: int
+    increments: dict[int, int] = field(default_factory=dict)
+
+    def adjustment_fen(self, year: int) -> int:
+        """Σ increments of the adjustments in force for a benefit month of `year`."""
+        return sum(amount for adjusted_year, amount in self.increments.items() if adjusted_year <= year)
+
+    def due_fen(self, month: Month) -> int:
+        return self.basic_fen + self.account_fen + self.transitional_fen + self.adjustment_fen(month.year)
+
+    @property
+    def total_fen(self) -> int:
+        return self.basic_fen + self.account_fen + self.transitional_fen + sum(self.increments.values())
+
+
+@dataclass(slots=True)
+class PaidMonth:
+    """What has been paid for one benefit month, line by line."""
+
+    basic_fen: int = 0
+    account_fen: int = 0
+    transitional_fen: int = 0
+    adjustment_fen: int = 0
+    exhausted_fen: int = 0
+
+    @property
+    def total_fen(self) -> int:
+        return self.basic_fen + self.account_fen + self.transitional_fen + self.adjustment_fen + self.exhausted_fen

@@ -1,0 +1,34 @@
+"""Which store the application uses, from the environment (the library's own settings, plus `POOLING_DB`).
+
+- default: SQLite at `./var/pooling.sqlite` (created on first use);
+- `POOLING_DB=path`: another SQLite file;
+- `PERSISTENCE_MODULE=eventsourcing.postgres` with `POSTGRES_DBNAME`, `POSTGRES_HOST`, `POSTGRES_PORT`,
+  `POSTGRES_USER`, `POSTGRES_PASSWORD` (and the library's other `POSTGRES_*` settings): PostgreSQL.
+Tables are created on first use by the library."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = "var/pooling.sqlite"
+
+
+def store_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The library environment for the configured store, with this project's defaults filled in."""
+    given = dict(env or {})
+    merged = {**os.environ, **given}
+    module = merged.get("PERSISTENCE_MODULE") or "eventsourcing.sqlite"
+    chosen = dict(given, PERSISTENCE_MODULE=module)
+    if module.endswith("sqlite"):
+        path = merged.get("POOLING_DB") or merged.get("SQLITE_DBNAME") or DEFAULT_SQLITE_PATH
+        if path != ":memory:" and not path.startswith("file:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        chosen["SQLITE_DBNAME"] = path
+        chosen.setdefault("SQLITE_LOCK_TIMEOUT", merged.get("SQLITE_LOCK_TIMEOUT", "30"))
+    # Persons are cached in memory (checked against the store on every get), without deep copies:
+    # the application evicts an aggregate whenever a command fails, so a cached object is always saved state.
+    chosen.setdefault("AGGREGATE_CACHE_MAXSIZE", merged.get("AGGREGATE_CACHE_MAXSIZE", "20000"))
+    chosen.setdefault("DEEPCOPY_FROM_AGGREGATE_CACHE", merged.get("DEEPCOPY_FROM_AGGREGATE_CACHE", "n"))
+    return chosen
