@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import id_commands, rules_commands, schema_commands
+from api.cli import demo, id_commands, read_commands, rules_commands, schema_commands, store_commands
 
 app = typer.Typer(
     name="pooling",
@@ -15,3 +15,11 @@ app = typer.Typer(
 app.add_typer(id_commands.app, name="id")
 app.add_typer(rules_commands.app, name="rules")
 app.add_typer(schema_commands.app, name="schemas")
+app.command("init")(store_commands.init)
+app.command("import")(store_commands.import_file)
+app.add_typer(store_commands.person_app, name="person")
+app.command("dossier")(read_commands.dossier)
+app.command("ledger")(read_commands.ledger)
+app.add_typer(read_commands.project_app, name="project")
+app.add_typer(read_commands.risk_app, name="risk")
+app.command("demo")(demo.demo)

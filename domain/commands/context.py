@@ -56,15 +56,21 @@ class CommandContext:
 
     def interest_rates(self) -> tuple[dict[int, Fraction], Fraction | None]:
         """Rates available now, and the fallback for a year whose rate is not (§4.2, §15.5)."""
-        rates = dict(self.runs.interest_rates)
-        for year in range(1900, self.policy.first_national_interest_year):
-            rates.setdefault(year, self.policy.interest_rate(year))
-        if self.runs.interest_rates:
-            fallback: Fraction | None = self.runs.interest_rates[max(self.runs.interest_rates)]
-        else:
-            latest = self.policy.latest_interest_year_before(self.today.year)
-            fallback = self.policy.interest_rate(latest) if latest is not None else None
-        return rates, fallback
+        return available_rates(self.policy, self.runs, self.today)
+
+
+def available_rates(policy: Policy, runs: RunsKnown, today: date) -> tuple[dict[int, Fraction], Fraction | None]:
+    """Crediting rates usable on `today`: years whose run is recorded (and the pre-2016 rate), plus the fallback.
+
+    The fallback is the latest recorded run's rate; with no run recorded at all, the policy rate of the latest
+    year before today's year that policy has (§4.2, §15.5)."""
+    rates = dict(runs.interest_rates)
+    for year in range(1900, policy.first_national_interest_year):
+        rates.setdefault(year, policy.interest_rate(year))
+    if runs.interest_rates:
+        return rates, runs.interest_rates[max(runs.interest_rates)]
+    latest = policy.latest_interest_year_before(today.year)
+    return rates, policy.interest_rate(latest) if latest is not None else None
 
 
 def reject(rule: str, message: str, field: str | None = None) -> RuleViolation:

@@ -1,0 +1,54 @@
+"""View tables live in the same database as the events, reached through the library's own datastore.
+
+One small adapter hides the two dialects: statements are written with `%s` placeholders (PostgreSQL's) and
+rewritten to `?` for SQLite; rows come back as mappings in both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder
+
+
+class ViewCursor:
+    """A cursor that takes `%s` placeholders on either database."""
+
+    def __init__(self, cursor: Any, sqlite: bool) -> None:
+        self._cursor, self._sqlite = cursor, sqlite
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("%s", "?") if self._sqlite else statement
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(self._sql(statement), tuple(params))
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(statement), [tuple(row) for row in rows])
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._cursor.fetchall()]
+
+    def fetchone(self) -> dict[str, Any] | None:
+        row = self._cursor.fetchone()
+        return dict(row) if row is not None else None
+
+
+class ViewDatabase:
+    """Transactions on the event store's database, for view rows and tracking positions."""
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self.datastore: Any = getattr(recorder, "datastore")  # noqa: B009 - both recorders have one
+        self.sqlite = type(self.datastore).__module__.endswith("sqlite")
+        self.events_table: str = getattr(recorder, "events_table_name")  # noqa: B009
+
+    @contextmanager
+    def transaction(self, *, commit: bool = True) -> Iterator[ViewCursor]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield ViewCursor(cursor, self.sqlite)
+
+    @property
+    def big_integer(self) -> str:
+        return "INTEGER" if self.sqlite else "BIGINT"

@@ -1,0 +1,41 @@
+"""Which national runs were known at a time T: the crediting rates a dossier or replay may use (§4.2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+
+from domain.clock import recorded_date
+from domain.commands.context import RunsKnown, available_rates
+from domain.registry import RUNS_ID, NationalRuns
+from standards.policy import Policy
+from standards.rounding import as_rational
+
+
+class RunsHistory:
+    """The national runs' events, read once, answered for any recorded time."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._events: list[Any] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._events = list(self._app.events.get(RUNS_ID))
+
+    def known_at(self, instant: datetime) -> RunsKnown:
+        interest: dict[int, Fraction] = {}
+        adjustment: dict[int, Fraction] = {}
+        for event in self._events:
+            if event.timestamp > instant:
+                break
+            if isinstance(event, NationalRuns.InterestRunRecorded):
+                interest[event.year] = as_rational(event.rate)
+            elif isinstance(event, NationalRuns.AdjustmentRunRecorded):
+                adjustment[event.year] = as_rational(event.rate)
+        return RunsKnown(interest, adjustment)
+
+    def fallback_rate(self, policy: Policy, instant: datetime) -> Fraction | None:
+        """The rate provisional (accrued) interest uses at T."""
+        return available_rates(policy, self.known_at(instant), recorded_date(instant))[1]

@@ -1,0 +1,1 @@
+"""The stored read models: current dossiers and the ledger sums."""

@@ -1,0 +1,114 @@
+"""The current-dossier view: one row per person, the dossier as known after the person's latest event.
+
+Its `as_of` is the recorded date of that event and its `as_known_at` that event's recorded time, so the row
+equals `build_dossier(fold(stream), ...)` for those two times (a test checks it for every demo person)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from domain import events as ev
+from domain.clock import recorded_date
+from domain.state import PersonState
+from projections.database import ViewCursor
+from projections.dossier import build_dossier
+from projections.risk import risk_facts
+from projections.runs import RunsHistory
+
+TABLE = "dossier_view"
+RISK_TABLE = "risk_facts_view"
+CACHE_SIZE = 50_000
+
+
+class DossierView:
+    name = "dossiers"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._states: OrderedDict[UUID, PersonState] = OrderedDict()
+        self._runs = RunsHistory(app)
+
+    def create(self, cursor: ViewCursor) -> None:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (person_id TEXT PRIMARY KEY, citizen_id TEXT NOT NULL UNIQUE, "
+            "version INTEGER NOT NULL, status TEXT NOT NULL, dossier TEXT NOT NULL)"
+        )
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {RISK_TABLE} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL)")
+
+    def drop(self, cursor: ViewCursor) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        cursor.execute(f"DROP TABLE IF EXISTS {RISK_TABLE}")
+
+    def forget(self) -> None:
+        self._states.clear()
+
+    def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None:
+        touched: dict[UUID, PersonState] = {}
+        for _, event in events:
+            if not isinstance(event, ev.PersonEvent):
+                continue
+            state = touched.get(event.originator_id) or self._state(event.originator_id, event.originator_version)
+            state.apply(event)
+            touched[event.originator_id] = state
+        if not touched:
+            return
+        self._runs.refresh()
+        rows, facts = [], []
+        for person_id, state in touched.items():
+            facts.append((str(person_id), orjson.dumps(risk_facts(state)).decode()))
+            last = state.history[-1]
+            dossier = build_dossier(
+                state,
+                as_of=recorded_date(last.recorded_at),
+                as_known_at=last.recorded_at,
+                policy=self.app.policy,
+                fallback_rate=self._runs.fallback_rate(self.app.policy, last.recorded_at),
+                simulated=self.app.simulated,
+            )
+            rows.append(
+                (str(person_id), state.citizen_id, state.version, dossier["status"], orjson.dumps(dossier).decode())
+            )
+        cursor.executemany(
+            f"INSERT INTO {TABLE} (person_id, citizen_id, version, status, dossier) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (person_id) DO UPDATE SET version = excluded.version, status = excluded.status, "
+            "dossier = excluded.dossier",
+            rows,
+        )
+        cursor.executemany(
+            f"INSERT INTO {RISK_TABLE} (person_id, facts) VALUES (%s, %s) "
+            "ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts",
+            facts,
+        )
+
+    def _state(self, person_id: UUID, version: int) -> PersonState:
+        """The person's state just before `version`: from the cache, else folded from the store."""
+        state = self._states.get(person_id)
+        if state is not None and state.version == version - 1:
+            self._states.move_to_end(person_id)
+            return state
+        state = PersonState()
+        if version > 1:
+            for event in self.app.events.get(person_id, lte=version - 1):
+                state.apply(event)
+        self._states[person_id] = state
+        if len(self._states) > CACHE_SIZE:
+            self._states.popitem(last=False)
+        return state
+
+
+def read_dossier(cursor: ViewCursor, citizen_id: str) -> dict[str, Any] | None:
+    """The stored current dossier of a person, or None."""
+    cursor.execute(f"SELECT dossier FROM {TABLE} WHERE citizen_id = %s", (citizen_id,))
+    row = cursor.fetchone()
+    return orjson.loads(row["dossier"]) if row else None
+
+
+def read_risk_facts(cursor: ViewCursor) -> list[dict[str, Any]]:
+    """Every person's stored risk facts."""
+    cursor.execute(f"SELECT facts FROM {RISK_TABLE} ORDER BY person_id")
+    return [orjson.loads(row["facts"]) for row in cursor.fetchall()]
