@@ -26,23 +26,25 @@ CACHE_SIZE = 50_000
 
 
 class DossierView:
-    name = "dossiers"
+    """Current dossiers and risk facts; `prefix` names a second copy (the audit replay builds one)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, prefix: str = "") -> None:
         self.app = app
+        self.name = f"{prefix}dossiers"
+        self.table, self.risk_table = f"{prefix}{TABLE}", f"{prefix}{RISK_TABLE}"
         self._states: OrderedDict[UUID, PersonState] = OrderedDict()
         self._runs = RunsHistory(app)
 
     def create(self, cursor: ViewCursor) -> None:
         cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (person_id TEXT PRIMARY KEY, citizen_id TEXT NOT NULL UNIQUE, "
+            f"CREATE TABLE IF NOT EXISTS {self.table} (person_id TEXT PRIMARY KEY, citizen_id TEXT NOT NULL UNIQUE, "
             "version INTEGER NOT NULL, status TEXT NOT NULL, dossier TEXT NOT NULL)"
         )
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {RISK_TABLE} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL)")
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.risk_table} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL)")
 
     def drop(self, cursor: ViewCursor) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        cursor.execute(f"DROP TABLE IF EXISTS {RISK_TABLE}")
+        cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {self.risk_table}")
 
     def forget(self) -> None:
         self._states.clear()
@@ -74,13 +76,13 @@ class DossierView:
                 (str(person_id), state.citizen_id, state.version, dossier["status"], orjson.dumps(dossier).decode())
             )
         cursor.executemany(
-            f"INSERT INTO {TABLE} (person_id, citizen_id, version, status, dossier) VALUES (%s, %s, %s, %s, %s) "
+            f"INSERT INTO {self.table} (person_id, citizen_id, version, status, dossier) VALUES (%s, %s, %s, %s, %s) "
             "ON CONFLICT (person_id) DO UPDATE SET version = excluded.version, status = excluded.status, "
             "dossier = excluded.dossier",
             rows,
         )
         cursor.executemany(
-            f"INSERT INTO {RISK_TABLE} (person_id, facts) VALUES (%s, %s) "
+            f"INSERT INTO {self.risk_table} (person_id, facts) VALUES (%s, %s) "
             "ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts",
             facts,
         )
@@ -101,9 +103,9 @@ class DossierView:
         return state
 
 
-def read_dossier(cursor: ViewCursor, citizen_id: str) -> dict[str, Any] | None:
+def read_dossier(cursor: ViewCursor, citizen_id: str, table: str = TABLE) -> dict[str, Any] | None:
     """The stored current dossier of a person, or None."""
-    cursor.execute(f"SELECT dossier FROM {TABLE} WHERE citizen_id = %s", (citizen_id,))
+    cursor.execute(f"SELECT dossier FROM {table} WHERE citizen_id = %s", (citizen_id,))
     row = cursor.fetchone()
     return orjson.loads(row["dossier"]) if row else None
 

@@ -14,25 +14,27 @@ TRANSIT_TABLE = "ledger_transit_view"
 
 
 class LedgerView:
-    name = "ledgers"
+    """Ledger sums and transit memo; `prefix` names a second copy (the audit replay builds one)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, prefix: str = "") -> None:
         self.app = app
+        self.name = f"{prefix}ledgers"
+        self.table, self.transit_table = f"{prefix}{TABLE}", f"{prefix}{TRANSIT_TABLE}"
 
     def create(self, cursor: ViewCursor) -> None:
         big = "INTEGER" if cursor._sqlite else "BIGINT"
         cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (unit TEXT NOT NULL, account TEXT NOT NULL, month TEXT NOT NULL, "
+            f"CREATE TABLE IF NOT EXISTS {self.table} (unit TEXT NOT NULL, account TEXT NOT NULL, month TEXT NOT NULL, "
             f"debit_fen {big} NOT NULL, credit_fen {big} NOT NULL, PRIMARY KEY (unit, account, month))"
         )
         cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {TRANSIT_TABLE} (month TEXT PRIMARY KEY, "
+            f"CREATE TABLE IF NOT EXISTS {self.transit_table} (month TEXT PRIMARY KEY, "
             f"sent_fen {big} NOT NULL, received_fen {big} NOT NULL)"
         )
 
     def drop(self, cursor: ViewCursor) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        cursor.execute(f"DROP TABLE IF EXISTS {TRANSIT_TABLE}")
+        cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {self.transit_table}")
 
     def forget(self) -> None:
         pass
@@ -59,15 +61,15 @@ class LedgerView:
             elif isinstance(moved, ev.TransferReceived):
                 transit.setdefault(month, [0, 0])[1] += sign * (moved.account_fen + moved.pooled_fen)
         cursor.executemany(
-            f"INSERT INTO {TABLE} (unit, account, month, debit_fen, credit_fen) VALUES (%s, %s, %s, %s, %s) "
-            f"ON CONFLICT (unit, account, month) DO UPDATE SET debit_fen = {TABLE}.debit_fen + excluded.debit_fen, "
-            f"credit_fen = {TABLE}.credit_fen + excluded.credit_fen",
+            f"INSERT INTO {self.table} (unit, account, month, debit_fen, credit_fen) VALUES (%s, %s, %s, %s, %s) "
+            f"ON CONFLICT (unit, account, month) DO UPDATE SET debit_fen = {self.table}.debit_fen + excluded.debit_fen, "
+            f"credit_fen = {self.table}.credit_fen + excluded.credit_fen",
             [(unit, account, month, dr, cr) for (unit, account, month), (dr, cr) in sorted(sums.items())],
         )
         cursor.executemany(
-            f"INSERT INTO {TRANSIT_TABLE} (month, sent_fen, received_fen) VALUES (%s, %s, %s) "
-            f"ON CONFLICT (month) DO UPDATE SET sent_fen = {TRANSIT_TABLE}.sent_fen + excluded.sent_fen, "
-            f"received_fen = {TRANSIT_TABLE}.received_fen + excluded.received_fen",
+            f"INSERT INTO {self.transit_table} (month, sent_fen, received_fen) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (month) DO UPDATE SET sent_fen = {self.transit_table}.sent_fen + excluded.sent_fen, "
+            f"received_fen = {self.transit_table}.received_fen + excluded.received_fen",
             [(month, sent, received) for month, (sent, received) in sorted(transit.items())],
         )
 
