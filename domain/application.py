@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from domain import events as ev
 from domain.clock import recorded_date, utc_now
@@ -56,6 +57,10 @@ class PoolingApplication(Application[UUID]):
     log_section_size = 1000
 
     def __init__(self, env: Mapping[str, str] | None = None, policy: Policy | None = None) -> None:
+        # Cached persons are shared, mutable objects (no deep copy): one command at a time per application,
+        # else two threads append to the same cached person and break its version sequence and hash chain.
+        self._lock = threading.RLock()
+        self._runs_known: tuple[tuple[int, int, int], RunsKnown] | None = None
         super().__init__(store_environment(env))
         self.policy = policy or load_policy()
         self.simulated = self._settings_simulated()
@@ -124,8 +129,14 @@ class PoolingApplication(Application[UUID]):
 
     # --- loading ---------------------------------------------------------------------------------------
     def get_person(self, citizen_id: str) -> Person:
+        """The person as stored now (a cached copy is refreshed if another writer has moved on)."""
+        stream_id = person_id(citizen_id)
         try:
-            person: Any = self.repository.get(person_id(citizen_id))
+            with self._lock:
+                person: Any = self.repository.get(stream_id)
+                if any(True for _ in self.events.get(stream_id, gt=person.version, limit=1)):
+                    self._evict(stream_id)
+                    person = self.repository.get(stream_id)
         except AggregateNotFoundError:
             raise UnknownPerson(citizen_id) from None
         assert isinstance(person, Person)
@@ -145,12 +156,34 @@ class PoolingApplication(Application[UUID]):
         key = command_id(unit, serial)
         if key in batch.records:
             return batch.records[key]
-        try:
-            record: Any = self.repository.get(key)
-        except AggregateNotFoundError:
+        # Read past the repository: command records are never cached (they would crowd persons out of the cache).
+        found = list(self.events.get(key, limit=1))
+        if not found:
             return None
+        assert isinstance(found[0], CommandRecord.Recorded)
+        record = found[0].mutate(None)
         assert isinstance(record, CommandRecord)
         return record
+
+    def _save_aggregates(self, aggregates: list[Any]) -> None:
+        """`save()` without the library's per-object protocol checks (slow on Python 3.11): all are aggregates."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in aggregates:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        self._notify(self._record(processing_event))
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Store the events; cache only the persons (the library would cache every saved aggregate)."""
+        recordings = self.events.put(
+            processing_event.events, tracking=processing_event.tracking, **processing_event.saved_kwargs
+        )
+        cache = self.repository.cache
+        if cache is not None and not self.repository.fastforward:
+            for aggregate_id, aggregate in processing_event.aggregates.items():
+                if isinstance(aggregate, Person):
+                    cache.put(aggregate_id, aggregate)
+        return recordings
 
     def runs(self, batch: Batch | None = None, now: datetime | None = None) -> NationalRuns:
         if batch is not None and RUNS_ID in batch.others:
@@ -162,14 +195,22 @@ class PoolingApplication(Application[UUID]):
         except AggregateNotFoundError:
             found = NationalRuns.start(now or self.now)
         assert isinstance(found, NationalRuns)
+        # The cache does not read ahead: catch up with runs another process recorded (their rates are available).
+        for event in self.events.get(RUNS_ID, gt=found.version):
+            assert isinstance(event, NationalRuns.Event)
+            event.mutate(found)
         return found
 
     def runs_known(self, batch: Batch | None = None) -> RunsKnown:
         runs = self.runs(batch)
-        return RunsKnown(
-            interest_rates={year: as_rational(rate) for year, (rate, _) in runs.interest.items()},
-            adjustment_rates={year: as_rational(rate) for year, (rate, _) in runs.adjustment.items()},
-        )
+        key = (len(runs.interest), len(runs.adjustment), runs.version)
+        if self._runs_known is None or self._runs_known[0] != key:
+            known = RunsKnown(
+                interest_rates={year: as_rational(rate) for year, (rate, _) in runs.interest.items()},
+                adjustment_rates={year: as_rational(rate) for year, (rate, _) in runs.adjustment.items()},
+            )
+            self._runs_known = (key, known)
+        return self._runs_known[1]
 
     # --- submitting ----------------------------------------------------------------------------------
     def submit(
@@ -177,8 +218,16 @@ class PoolingApplication(Application[UUID]):
     ) -> dict[str, Any]:
         """Apply one message; return the answer (`applied` or `replayed`) or raise a typed error."""
         message = data if not isinstance(data, Mapping | bytes | str) else parse_message(data)
+        with self._lock:
+            return self._submit(message, issued_by=issued_by, migrate=migrate)
+
+    def _submit(self, message: AnyMessage, *, issued_by: str | None, migrate: bool) -> dict[str, Any]:
         if message.type in RUN_TYPES:
-            return self._run(message, issued_by=issued_by)
+            try:
+                return self._run(message, issued_by=issued_by)
+            except IntegrityError:
+                # Persons already done are skipped when the run is resent (sub-commands keyed by serial, §15.9).
+                raise DomainError(ErrorCode.CONFLICT, "another writer changed this run's data; resend it") from None
         for attempt in range(MAX_CONFLICT_RETRIES):
             batch = Batch()
             answer = self._apply(message, batch, issued_by=issued_by, migrate=migrate)
@@ -195,7 +244,22 @@ class PoolingApplication(Application[UUID]):
     def submit_batch(
         self, messages: Iterable[AnyMessage | Mapping[str, Any]], *, issued_by: str | None = None, migrate: bool = False
     ) -> list[dict[str, Any] | DomainError | InterchangeError | IdentifierError]:
-        """Apply many person messages and save them in one transaction; each gets its answer or its error."""
+        """Apply many person messages and save them in one transaction; each gets its answer or its error.
+
+        If another writer changed one of the persons meanwhile, the whole batch is applied again on fresh state."""
+        listed = list(messages)
+        with self._lock:
+            for attempt in range(MAX_CONFLICT_RETRIES):
+                try:
+                    return self._submit_batch(listed, issued_by=issued_by, migrate=migrate)
+                except IntegrityError:
+                    if attempt == MAX_CONFLICT_RETRIES - 1:
+                        raise DomainError(ErrorCode.CONFLICT, "persons were changed concurrently; retry") from None
+        raise AssertionError("unreachable")
+
+    def _submit_batch(
+        self, messages: Iterable[AnyMessage | Mapping[str, Any]], *, issued_by: str | None, migrate: bool
+    ) -> list[dict[str, Any] | DomainError | InterchangeError | IdentifierError]:
         batch = Batch()
         outcomes: list[dict[str, Any] | DomainError | InterchangeError | IdentifierError] = []
         for data in messages:
@@ -214,7 +278,7 @@ class PoolingApplication(Application[UUID]):
         if not aggregates:
             return
         try:
-            self.save(*aggregates)
+            self._save_aggregates(aggregates)
         except Exception:
             # A failed write must not leave unsaved events in cached aggregates.
             for aggregate in aggregates:
@@ -227,7 +291,9 @@ class PoolingApplication(Application[UUID]):
             with contextlib.suppress(KeyError):
                 cache.get(aggregate_id, evict=True)
 
-    def _apply(self, message: AnyMessage, batch: Batch, *, issued_by: str | None, migrate: bool) -> dict[str, Any]:
+    def _apply(
+        self, message: AnyMessage, batch: Batch, *, issued_by: str | None, migrate: bool, fresh: bool = False
+    ) -> dict[str, Any]:
         """Checks 2-8 of §15.1 for one person message, leaving its events and record in the batch."""
         digest = hashlib.sha256(canonical_body(message)).hexdigest()
         record = self._find_record(batch, message.unit, message.serial)
@@ -249,11 +315,20 @@ class PoolingApplication(Application[UUID]):
             raise UnknownPerson(citizen.number)
         ctx = CommandContext(message.unit, message.serial, recorded_at, self.policy, self.runs_known(batch), migrate)
         mark = len(person.pending_events) if person is not None else 0
+        cached = person is not None and stream_id not in batch.persons
+        loaded_version = person.version if person is not None else 0
         try:
             person = handler(person, message, ctx, citizen)
         except MissingPolicyData as missing:
             self._rollback(batch, stream_id, person, mark)
             raise DomainError(ErrorCode.MISSING_POLICY_DATA, str(missing), field=None) from None
+        except DomainError:
+            self._rollback(batch, stream_id, person, mark)
+            # A stale cached copy cannot be saved, but it could refuse wrongly: if another process wrote to this
+            # person since it was cached, decide again on the person as stored (the rollback evicted the copy).
+            if cached and not fresh and self._moved_on(stream_id, loaded_version):
+                return self._apply(message, batch, issued_by=issued_by, migrate=migrate, fresh=True)
+            raise
         except Exception:
             self._rollback(batch, stream_id, person, mark)
             raise
@@ -277,6 +352,10 @@ class PoolingApplication(Application[UUID]):
         if self.simulated:
             self._now = recorded_at
         return answer
+
+    def _moved_on(self, stream_id: UUID, version: int) -> bool:
+        """Whether the store holds events of the stream after `version`."""
+        return any(True for _ in self.events.get(stream_id, gt=version, limit=1))
 
     def _replayed(self, record: CommandRecord, digest: str) -> dict[str, Any]:
         if record.digest != digest:
@@ -363,5 +442,8 @@ class PoolingApplication(Application[UUID]):
 
     # --- reading ---------------------------------------------------------------------------------------
     def events_of(self, citizen_id: str) -> list[ev.PersonEvent]:
-        """Every event of a person's stream, in order (reversed ones included)."""
-        return list(self.get_person(citizen_id).state.history)
+        """Every event of a person's stream as stored now, in order (reversed ones included)."""
+        found = [event for event in self.events.get(person_id(citizen_id)) if isinstance(event, ev.PersonEvent)]
+        if not found:
+            raise UnknownPerson(citizen_id)
+        return found

@@ -6,12 +6,13 @@ stream id, version, event type and the event's fields other than the hash. The f
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+
+import orjson
 
 GENESIS = bytes(32)
 
@@ -36,7 +37,9 @@ def canonical(stream_id: UUID, version: int, event_type: str, fields: Mapping[st
     """The canonical bytes of one event: what its hash covers."""
     body = {key: _plain(value) for key, value in fields.items() if key != "hash"}
     document = {"stream": str(stream_id), "version": version, "type": event_type, "fields": body}
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    # orjson's compact, key-sorted UTF-8 is byte for byte json.dumps(sort_keys, separators=(",", ":"),
+    # ensure_ascii=False) for these plain values (tested), at a fraction of the cost.
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
 
 
 def chain_hash(

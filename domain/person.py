@@ -7,6 +7,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 
 from domain import events as ev
 from domain.hashing import chain_hash
@@ -39,9 +40,16 @@ class Person(Aggregate):
     def register(cls, *, citizen_id: str, timestamp: datetime, **fields: Any) -> Person:
         """Open the stream with `PersonRegistered` (identity), hashed as version 1."""
         stream_id = person_id(citizen_id)
+        # The library stores the created event with `originator_topic`: the hash covers it like every other field.
+        topic = get_topic(cls)
         body = _hashed(
-            stream_id, 1, ev.PersonRegistered, {"timestamp": timestamp, "citizen_id": citizen_id, **fields}, None
+            stream_id,
+            1,
+            ev.PersonRegistered,
+            {"timestamp": timestamp, "originator_topic": topic, "citizen_id": citizen_id, **fields},
+            None,
         )
+        del body["originator_topic"]  # set again, to the same value, by `_create`
         return cls._create(ev.PersonRegistered, id=stream_id, **body)
 
     def record(self, event_class: type[ev.PersonEvent], *, timestamp: datetime, **fields: Any) -> ev.PersonEvent:

@@ -1,7 +1,8 @@
 """Which store the application uses, from the environment (the library's own settings, plus `POOLING_DB`).
 
 - default: SQLite at `./var/pooling.sqlite` (created on first use);
-- `POOLING_DB=path`: another SQLite file;
+- `POOLING_DB=path`: another SQLite file; `POOLING_SQLITE_SYNCHRONOUS=NORMAL` trades power-loss durability of
+  the last commits for speed (the demo's choice; FULL by default);
 - `PERSISTENCE_MODULE=eventsourcing.postgres` with `POSTGRES_DBNAME`, `POSTGRES_HOST`, `POSTGRES_PORT`,
   `POSTGRES_USER`, `POSTGRES_PASSWORD` (and the library's other `POSTGRES_*` settings): PostgreSQL.
 Tables are created on first use by the library."""
@@ -20,8 +21,10 @@ def store_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     given = dict(env or {})
     merged = {**os.environ, **given}
     module = merged.get("PERSISTENCE_MODULE") or "eventsourcing.sqlite"
+    if module == "eventsourcing.sqlite":
+        module = "domain.sqlite_store:PoolingSQLiteFactory"  # the library's SQLite, plus a synchronous setting
     chosen = dict(given, PERSISTENCE_MODULE=module)
-    if module.endswith("sqlite"):
+    if module.endswith(("sqlite", "PoolingSQLiteFactory")):
         path = merged.get("POOLING_DB") or merged.get("SQLITE_DBNAME") or DEFAULT_SQLITE_PATH
         if path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -31,4 +34,7 @@ def store_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     # the application evicts an aggregate whenever a command fails, so a cached object is always saved state.
     chosen.setdefault("AGGREGATE_CACHE_MAXSIZE", merged.get("AGGREGATE_CACHE_MAXSIZE", "20000"))
     chosen.setdefault("DEEPCOPY_FROM_AGGREGATE_CACHE", merged.get("DEEPCOPY_FROM_AGGREGATE_CACHE", "n"))
+    # No read-ahead on every cache hit: a stale cached person cannot be saved (the store refuses the version,
+    # the application evicts it and retries), so a writer never needs to look for newer events first.
+    chosen.setdefault("AGGREGATE_CACHE_FASTFORWARD", merged.get("AGGREGATE_CACHE_FASTFORWARD", "n"))
     return chosen

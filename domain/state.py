@@ -43,6 +43,8 @@ class PersonState:
         self.benefit: Benefit | None = None
         self.determination: ev.BenefitDetermined | None = None
         self.paid: dict[Month, PaidMonth] = {}
+        # Every benefit month up to here is fully paid at the dues now in force: a payout looks only beyond it.
+        self.paid_through: Month | None = None
         self.payouts: list[ev.PensionPaid] = []
         self.certifications: list[date] = []
         self.death: date | None = None
@@ -189,10 +191,28 @@ class PersonState:
             recorded_at=event.recorded_at,
             version=event.originator_version,
         )
+        self.paid_through = self.benefit.retirement
+        self._advance_paid_through()
 
     def _on_BenefitAdjusted(self, event: ev.BenefitAdjusted) -> None:
         if self.benefit is not None:
             self.benefit.increments[event.year] = event.increment_fen
+            self._lower_paid_through(Month(event.year, 1))
+
+    def _lower_paid_through(self, first_changed: Month) -> None:
+        if self.paid_through is not None and self.paid_through >= first_changed:
+            self.paid_through = first_changed.shift(-1)
+
+    def _advance_paid_through(self) -> None:
+        benefit = self.benefit
+        if benefit is None or self.paid_through is None:
+            return
+        while True:
+            following = self.paid_through.shift(1)
+            paid = self.paid.get(following)
+            if paid is None or paid.total_fen < benefit.due_fen(following):
+                return
+            self.paid_through = following
 
     def _on_PensionPaid(self, event: ev.PensionPaid) -> None:
         self.payouts.append(event)
@@ -207,6 +227,7 @@ class PersonState:
             drawn += line["account_fen"]
         if drawn:
             self._ledger(event.unit).flows.append((event.effective_date, -drawn))
+        self._advance_paid_through()
 
     def _on_QualificationCertified(self, event: ev.QualificationCertified) -> None:
         self.certifications.append(event.effective_date)
@@ -219,6 +240,8 @@ class PersonState:
         self.overpaid_versions.add(event.payout_version)
         for month in event.months:
             self.paid.pop(Month.parse(month), None)
+        if event.months:
+            self._lower_paid_through(min(Month.parse(month) for month in event.months))
         if event.account_fen:
             self._ledger(event.paying_unit).flows.append((event.effective_date, event.account_fen))
         self.flags.append(("R101", event.originator_version))
@@ -240,7 +263,6 @@ class PersonState:
     def version(self) -> int:
         return len(self.history)
 
-    @property
     @property
     def birth_month(self) -> Month:
         return Month.of(self.birth)

@@ -87,7 +87,7 @@ class Projections:
         sums: dict[str, tuple[int, int]] = {}
         seen: dict[tuple[Any, int], Any] = {}
         sent = received = 0
-        for notification in self._all_notifications():
+        for notification in self.all_notifications():
             event = self.app.mapper.to_domain_event(notification)
             if not isinstance(event, ev.PersonEvent):
                 continue
@@ -112,7 +112,7 @@ class Projections:
         answer["as_known_at"] = as_known_at.isoformat()
         return answer
 
-    def _all_notifications(self) -> Any:
+    def all_notifications(self) -> Any:
         start = 0
         while True:
             section = self.app.recorder.select_notifications(start, 5000, inclusive_of_start=False)

@@ -27,8 +27,12 @@ def round_half_up(value: Exact, places: int = 0) -> Decimal:
 
 
 def to_fen(value: Exact) -> int:
-    """ROUND(x): an exact amount in fen rounded half up to a whole fen, as stored."""
-    return int(round_half_up(value, 0))
+    """ROUND(x): an exact amount in fen rounded half up (away from zero) to a whole fen, as stored."""
+    exact = _as_fraction(value)
+    # Integer arithmetic only: this runs for every amount of every event, so no Decimal round trip.
+    whole, twice_rest = divmod(2 * abs(exact.numerator), 2 * exact.denominator)
+    rounded = whole + (1 if twice_rest >= exact.denominator else 0)
+    return -rounded if exact < 0 else rounded
 
 
 def as_rational(text: str | Decimal | int | Fraction) -> Fraction:

@@ -1,8 +1,164 @@
-"""`pooling demo`: placeholder until the synthetic population lands."""
+"""`pooling demo`: twenty years of a synthetic population replayed on a simulated clock, then what a user wants
+to see of it — the national balance, two units' trial balances, a dossier at two dates, the risk findings."""
 
 from __future__ import annotations
 
+import os
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
 
-def demo() -> None:
-    """Build a deterministic population on SQLite and show what the system knows."""
-    raise SystemExit("the demo population is being built")
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.cli.common import console, error_answer
+from api.cli.read_commands import _print_dossier, print_findings, print_ledger
+from domain.application import PoolingApplication
+from loadtests.population import PLANTED, generate
+from loadtests.population.feed import segments
+from projections.queries import Projections
+from standards.calendar import Month
+
+DEFAULT_DEMO_DB = "var/demo.sqlite"
+
+
+def demo(
+    persons: int = typer.Option(2000, "--persons", min=10, help="How many insured persons to generate."),
+    seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same population."),
+    first_year: int = typer.Option(2003, "--first-year", min=1996, help="First year of the replayed history."),
+    last_year: int = typer.Option(2025, "--last-year", help="Last year of the replayed history."),
+    db: Path = typer.Option(None, "--db", help=f"SQLite file to (re)create; default $POOLING_DB or {DEFAULT_DEMO_DB}."),
+) -> None:
+    """Replay a deterministic population (6+ units, 20+ years) on a fresh simulated SQLite store and show it."""
+    path = Path(db or os.environ.get("POOLING_DB") or DEFAULT_DEMO_DB)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A throwaway store: commits need not survive a power cut, so the log is synced at checkpoints only.
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "POOLING_DB": str(path),
+        "POOLING_SIMULATED": "1",
+        "POOLING_SQLITE_SYNCHRONOUS": "NORMAL",
+    }
+    app = PoolingApplication(env=env)
+    console.print(f"[bold]pooling demo[/]: {persons} persons, {first_year}–{last_year}, seed {seed}, store {path}")
+    started = time.perf_counter()
+    refusals, counts = _replay(app, persons, seed, first_year, last_year)
+    written = time.perf_counter() - started
+    projections = Projections(app, batch_size=2000)
+    head = projections.runner.head()
+    with Progress(
+        TextColumn("projecting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("views", total=head)
+        done = projections.runner.run(on_batch=lambda position, _: progress.update(task, completed=position))
+    console.print(
+        f"wrote {head:,} events from {sum(counts.values()):,} messages in {written:.1f} s; "
+        f"projected {done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} events/s)"
+    )
+    _show(app, projections, refusals, last_year)
+
+
+def _replay(
+    app: PoolingApplication, persons: int, seed: int, first_year: int, last_year: int
+) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """Apply the generated months: person messages in batches (one transaction each), runs one by one."""
+    refusals: list[dict[str, Any]] = []
+    counts: Counter[str] = Counter()
+    total = (last_year - first_year + 1) * 12
+    with Progress(
+        TextColumn("replaying {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=total)
+        for index, month in enumerate(generate(persons, seed=seed, first_year=first_year, last_year=last_year)):
+            progress.update(task, description=str(Month(first_year, 1).shift(index)))
+            for is_run, messages in segments(month, 5000):
+                counts.update(message["type"] for message in messages)
+                if is_run:
+                    outcomes: list[Any] = []
+                    for message in messages:
+                        try:
+                            outcomes.append(app.submit(message))
+                        except Exception as error:  # refusals are shown below, whatever their kind
+                            outcomes.append(error)
+                else:
+                    outcomes = app.submit_batch(messages)
+                for message, outcome in zip(messages, outcomes, strict=True):
+                    if not isinstance(outcome, dict):
+                        refusals.append({**error_answer(outcome), "sent": message})
+            progress.advance(task)
+    return refusals, counts
+
+
+def _show(app: PoolingApplication, projections: Projections, refusals: list[dict[str, Any]], last_year: int) -> None:
+    kinds: Counter[str] = Counter()
+    for notification in projections.all_notifications():
+        kinds[notification.topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]] += 1
+    table = Table(title="events by kind")
+    table.add_column("event")
+    table.add_column("count", justify="right")
+    for kind, count in kinds.most_common():
+        table.add_row(kind, f"{count:,}")
+    console.print(table)
+
+    refused = Table(title=f"refused messages ({len(refusals)})")
+    for column in ("serial", "type", "citizen", "error", "rule", "message"):
+        refused.add_column(column)
+    for refusal in refusals[:10]:
+        sent = refusal["sent"]
+        refused.add_row(
+            sent["serial"],
+            sent["type"],
+            sent.get("citizen_id", ""),
+            refusal["error"],
+            refusal.get("rule") or "",
+            refusal["message"],
+        )
+    console.print(refused)
+
+    end = Month(last_year, 12)
+    print_ledger(projections.ledger(None, end))
+    for unit in ("44", "32"):
+        print_ledger(projections.ledger(unit, end))
+
+    person = _storyteller(app)
+    if person:
+        history = app.events_of(person)
+        middle = history[len(history) // 2].effective_date
+        for as_of in (middle, date(last_year, 12, 31)):
+            _print_dossier(projections.dossier(person, as_of))
+    print_findings(projections.risk_findings())
+    console.print(f"planted: {PLANTED.get('duplicate', {})}")
+
+
+def _storyteller(app: PoolingApplication) -> str | None:
+    """A person whose record shows most of the system: moved, retired, and (if possible) died."""
+    examples = PLANTED.get("examples", {})
+    if isinstance(examples, dict):
+        moved_and_retired = [cid for cid in examples.get("transferred", []) if cid in examples.get("retired", [])]
+        if moved_and_retired:
+            return str(moved_and_retired[0])
+    for key in ("late_death", "transfer", "retirement"):
+        found = PLANTED.get(key)
+        if isinstance(found, dict) and found.get("citizen_id"):
+            return str(found["citizen_id"])
+    examples = PLANTED.get("examples", {})
+    if isinstance(examples, dict):
+        for ids in examples.values():
+            if ids:
+                return str(ids[0])
+    return None

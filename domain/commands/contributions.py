@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from domain import events as ev
 from domain.commands.context import CommandContext, reject
+from domain.commands.interest import reconcile_if_credited
 from domain.person import Person
+from domain.records import ledger_key
 from domain.rules.contributions import clamp_base, split_employee, split_flexible
 from standards.calendar import Month
 from standards.interchange import BackPaymentMessage, ContributionMessage
@@ -62,6 +64,8 @@ def pay(person: Person, message: ContributionMessage | BackPaymentMessage, ctx: 
         ctx.emit(person, ev.BackPaymentPaid, paid_on, reason=message.reason, **fields)
     else:
         ctx.emit(person, ev.ContributionPaid, paid_on, **fields)
+    # Money dated in a month whose interest is already credited restates that interest (§2.2).
+    reconcile_if_credited(person, ctx, ledger_key(ctx.unit, enrollment.temporary), paid_on)
     ctx.result.update(base_fen=clamped.base_fen, pooled_fen=split.pooled_fen, account_fen=split.account_fen)
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from domain import events as ev
 from domain.commands.context import CommandContext, reject
+from domain.commands.interest import reconcile_if_credited
 from domain.errors import DomainError
 from domain.person import Person
+from domain.records import ledger_key
 from standards.calendar import Month
 from standards.codes import ErrorCode
 from standards.interchange import CorrectionMessage
 
 ALWAYS = (ev.ContributionSuspended, ev.EmployerChanged, ev.QualificationCertified)
+DERIVED = (ev.PersonRegistered, ev.InterestCredited, ev.TempAccountConsolidated, ev.OverpaymentIdentified)
 
 
 def correct(person: Person, message: CorrectionMessage, ctx: CommandContext) -> None:
@@ -23,9 +26,9 @@ def correct(person: Person, message: CorrectionMessage, ctx: CommandContext) -> 
             "this unit sent no message with that serial for this person",
             field="corrects_serial",
         )
-    primary = written[0]
-    if isinstance(primary, ev.PersonRegistered) and len(written) > 1:
-        primary = written[1]
+    # The corrected message's own event: a retirement or a transfer send writes its settlement interest (and a
+    # retirement its moves to P) before it, an enrollment its PersonRegistered; those are derived, not primary.
+    primary = next((e for e in written if not isinstance(e, DERIVED) and not getattr(e, "derived", False)), written[0])
     why = _refusal(person, primary)
     if why:
         raise reject("R014", f"correction not allowed: {why}", "corrects_serial")
@@ -40,6 +43,10 @@ def correct(person: Person, message: CorrectionMessage, ctx: CommandContext) -> 
             reversed_type=event.kind,
             reason=message.reason,
         )
+    # A payment reversed in months whose interest is already credited restates that interest (§2.2).
+    for event in undone:
+        if isinstance(event, ev.ContributionPaid | ev.BackPaymentPaid):
+            reconcile_if_credited(person, ctx, ledger_key(event.unit, event.temporary), event.effective_date)
     ctx.result["reversed"] = [{"type": e.kind, "version": e.originator_version} for e in undone]
 
 

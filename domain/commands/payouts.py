@@ -26,9 +26,10 @@ def pay_month(person: Person, ctx: CommandContext, month: Month, paid_on: date) 
     """`payout_run(unit, X)` for one person: every unpaid benefit month up to X and the death month (R010, R011)."""
     state = person.state
     summary = {"pensions_fen": 0, "survivor_fen": 0, "inherited_fen": 0}
-    if state.benefit is not None and state.benefit.unit == ctx.unit and ctx.serial not in _run_serials(person):
+    if state.benefit is not None and state.benefit.unit == ctx.unit and (ctx.unit, ctx.serial) not in state.serials:
         last = month if state.death is None else min(month, Month.of(state.death))
-        lines = _due_lines(person, months_between(state.benefit.retirement.shift(1), last))
+        first = (state.paid_through or state.benefit.retirement).shift(1)
+        lines = _due_lines(person, months_between(first, last))
         if lines:
             total = sum(sum(v for k, v in line.items() if k != "month") for line in lines)
             ctx.emit(person, ev.PensionPaid, paid_on, month=str(month), lines=lines, total_fen=total, flags=[])
@@ -36,10 +37,6 @@ def pay_month(person: Person, ctx: CommandContext, month: Month, paid_on: date) 
     if state.death is not None and not state.inherited and paying_unit(person) == ctx.unit:
         summary.update(_settle_death(person, ctx, paid_on))
     return summary
-
-
-def _run_serials(person: Person) -> set[str]:
-    return {event.serial for event in person.state.payouts}
 
 
 def _due_lines(person: Person, months: list[Month]) -> list[dict[str, Any]]:

@@ -60,8 +60,10 @@ def retire(person: Person, message: RetirementMessage, ctx: CommandContext) -> N
         max_late_months=late_max,
         recorded_month=Month.of(ctx.today),
     )
-    if violations:
-        raise reject(violations[0].rule, violations[0].message, "retirement")
+    # §15.1 order: R015 (M after the recorded month) → R003 → R013 → R007 → R008.
+    dates = [violation for violation in violations if violation.rule == "R015"]
+    if dates:
+        raise reject(dates[0].rule, dates[0].message, "retirement")
     if state.relation_unit is None:
         raise reject("R003", "the person has no relation unit")
     place = place_of_benefit(
@@ -73,6 +75,8 @@ def retire(person: Person, message: RetirementMessage, ctx: CommandContext) -> N
     )
     if ctx.unit != place.unit:
         raise reject("R013", f"the place of benefit is unit {place.unit}, not {ctx.unit}")
+    if violations:
+        raise reject(violations[0].rule, violations[0].message, "retirement")
     if any(t.in_transit for t in state.transfers.values()):
         raise DomainError(ErrorCode.TRANSFER_IN_TRANSIT, "a transfer is in transit: receive it first")
     effective = retirement.last_day()

@@ -63,6 +63,9 @@ class Policy:
         self._national = national
         self._units = units
         self._wages = wages
+        # Answers are pure functions of immutable data, asked for every contribution: remember them.
+        self._bounds: dict[tuple[str, int], BaseBounds] = {}
+        self._rates: dict[tuple[str, str, Month], Fraction] = {}
 
     # --- wages and bases (DOMAIN.md §3.2, §8.1) ---------------------------------------------------
     def average_wage(self, unit: str, year: int) -> Figure:
@@ -79,6 +82,12 @@ class Policy:
 
     def base_bounds(self, unit: str, year: int) -> BaseBounds:
         """Floor and cap of the contribution base for year Y; explicit published bounds override the formula."""
+        key = (unit, year)
+        if key not in self._bounds:
+            self._bounds[key] = self._compute_bounds(unit, year)
+        return self._bounds[key]
+
+    def _compute_bounds(self, unit: str, year: int) -> BaseBounds:
         aw = self.average_wage(unit, year - 1).fen
         contribution = self._national.contribution
         floor = self._wages.base_floor.get((unit, year))
@@ -96,24 +105,39 @@ class Policy:
 
     # --- rates (DOMAIN.md §3.3) -------------------------------------------------------------------
     def employer_rate(self, unit: str, period: Month) -> Fraction:
-        entries = self._unit_value(unit, "employer_rate")
-        assert isinstance(entries, list)  # guaranteed by the defaults' validation
-        return _rate_in_force(entries, period, "employer rate")
+        key = ("employer", unit, period)
+        if key not in self._rates:
+            entries = self._unit_value(unit, "employer_rate")
+            assert isinstance(entries, list)  # guaranteed by the defaults' validation
+            self._rates[key] = _rate_in_force(entries, period, "employer rate")
+        return self._rates[key]
 
     def employee_rate(self, period: Month) -> Fraction:
-        return _rate_in_force(self._national.contribution.employee_rate, period, "employee rate")
+        key = ("employee", "", period)
+        if key not in self._rates:
+            self._rates[key] = _rate_in_force(self._national.contribution.employee_rate, period, "employee rate")
+        return self._rates[key]
 
     def flexible_rates(self, period: Month) -> tuple[Fraction, Fraction]:
         """(pooled, account) rates of a flexible worker's base."""
-        contribution = self._national.contribution
-        return (
-            _rate_in_force(contribution.flexible_pooled_rate, period, "flexible pooled rate"),
-            _rate_in_force(contribution.flexible_account_rate, period, "flexible account rate"),
-        )
+        key = ("flexible", "", period)
+        if key not in self._rates:
+            contribution = self._national.contribution
+            self._rates[key] = _rate_in_force(contribution.flexible_pooled_rate, period, "flexible pooled rate")
+            self._rates[("flexible-account", "", period)] = _rate_in_force(
+                contribution.flexible_account_rate, period, "flexible account rate"
+            )
+        return self._rates[key], self._rates[("flexible-account", "", period)]
 
     # --- interest (DOMAIN.md §4.2, §15.5) ---------------------------------------------------------
     def interest_rate(self, year: int) -> Fraction:
         """The crediting rate (记账利率) of year Y; before 2016 the Illustrative 3 %."""
+        key = ("interest", "", Month(year, 1))
+        if key not in self._rates:
+            self._rates[key] = self._interest_rate(year)
+        return self._rates[key]
+
+    def _interest_rate(self, year: int) -> Fraction:
         interest = self._national.interest
         if year < interest.first_national_year:
             return as_rational(interest.rate_before_2016)
