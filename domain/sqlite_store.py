@@ -6,7 +6,7 @@ a store that holds real money keeps FULL, or runs on PostgreSQL."""
 
 from __future__ import annotations
 
-from eventsourcing.persistence import Environment
+from eventsourcing.utils import Environment
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
 
 SYNCHRONOUS = "POOLING_SQLITE_SYNCHRONOUS"
@@ -26,7 +26,7 @@ class PoolingSQLiteFactory(SQLiteFactory):
     """SQLite as the library builds it, with the synchronous level taken from the environment."""
 
     def __init__(self, env: Environment | dict[str, str] | None) -> None:
-        super().__init__(env)  # type: ignore[arg-type]
+        super().__init__(env)
         level = (self.env.get(SYNCHRONOUS) or "FULL").upper()
         if level not in _ALLOWED:
             raise OSError(f"{SYNCHRONOUS} must be one of {sorted(_ALLOWED)}, got {level!r}")
