@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -59,7 +58,7 @@ def start_run(
 ) -> Iterator[tuple[UUID, str]]:
     """Check a run once (R015, run_exists, rate_mismatch, policy data), record it, and list whom it visits."""
     if isinstance(message, InterestRunMessage):
-        if ctx.today < date(message.year + 1, 1, 1):
+        if ctx.today.year <= message.year:  # recorded before Y+1-01-01
             raise reject("R015", f"the {message.year} interest run is recorded from {message.year + 1}-01-01", "year")
         _check_not_run(runs.interest, message.year, message.serial)
         rate = ctx.policy.interest_rate(message.year)

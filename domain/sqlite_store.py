@@ -6,8 +6,8 @@ a store that holds real money keeps FULL, or runs on PostgreSQL."""
 
 from __future__ import annotations
 
-from eventsourcing.utils import Environment
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
+from eventsourcing.utils import Environment
 
 SYNCHRONOUS = "POOLING_SQLITE_SYNCHRONOUS"
 _ALLOWED = {"FULL", "NORMAL", "EXTRA"}

@@ -39,8 +39,11 @@ def build_dossier(
     policy: Policy,
     fallback_rate: Fraction | None,
     simulated: bool = False,
+    include_events: bool = True,
 ) -> dict[str, Any]:
-    """The dossier of INTERCHANGE.md (and DOMAIN.md §12.1) for one person, as of D, as known at T."""
+    """The dossier of INTERCHANGE.md (and DOMAIN.md §12.1) for one person, as of D, as known at T.
+
+    The stored view leaves out `events` (the stream itself is the list; `event_rows` renders it on read)."""
     month = Month.of(as_of)
     payments = [p for p in state.payments.values() if p.period <= month]
     by_unit: dict[str, int] = {}
@@ -77,7 +80,7 @@ def build_dossier(
         "as_known_at": as_known_at.isoformat(),
         "simulated": simulated,
         "policy": policy.name,
-        "events": [_event_row(event, state) for event in state.history],
+        **({"events": event_rows(state.history)} if include_events else {}),
     }
 
 
@@ -179,7 +182,13 @@ def _receivable(state: PersonState, as_of: date) -> int:
     return total
 
 
-def _event_row(event: ev.PersonEvent, state: PersonState) -> dict[str, Any]:
+def event_rows(history: list[ev.PersonEvent]) -> list[dict[str, Any]]:
+    """The dossier's event list: type, both times, serial, unit (and period; reversed ones marked)."""
+    reversed_versions = {event.reversed_version for event in history if isinstance(event, ev.Reversed)}
+    return [_event_row(event, reversed_versions) for event in history]
+
+
+def _event_row(event: ev.PersonEvent, reversed_versions: set[int]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "type": event.kind,
         "effective": event.effective,
@@ -191,6 +200,6 @@ def _event_row(event: ev.PersonEvent, state: PersonState) -> dict[str, Any]:
     period = getattr(event, "period", None)
     if period is not None:
         row["period"] = period
-    if event.originator_version in state.reversed_versions:
+    if event.originator_version in reversed_versions:
         row["reversed"] = True
     return row

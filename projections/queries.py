@@ -9,7 +9,7 @@ from domain import events as ev
 from domain.clock import recorded_date
 from domain.errors import UnknownPerson
 from domain.person import person_id
-from projections.dossier import build_dossier, fold
+from projections.dossier import build_dossier, event_rows, fold
 from projections.postings import postings
 from projections.risk import findings
 from projections.runner import ProjectionRunner
@@ -43,7 +43,8 @@ class Projections:
             with self.runner.db.transaction(commit=False) as cursor:
                 stored = read_dossier(cursor, citizen_id)
             if stored is not None:
-                return stored
+                history = [e for e in self.app.events.get(person_id(citizen_id)) if isinstance(e, ev.PersonEvent)]
+                return {**stored, "events": event_rows(history)}
         known_at = as_known_at or self.app.now
         events = list(self.app.events.get(person_id(citizen_id)))
         state = fold(events, known_at)

@@ -22,6 +22,7 @@ class Finding:
 
     rule: str
     citizen_id: str
+    unit: str | None  # the unit that owns the case: the place of benefit, else the relation unit
     title: str
     amount_fen: int
     detail: str
@@ -37,6 +38,7 @@ def risk_facts(state: PersonState) -> dict[str, Any]:
     retirement = benefit.retirement if benefit else None
     facts: dict[str, Any] = {
         "citizen_id": state.citizen_id,
+        "unit": benefit.unit if benefit else state.relation_unit,
         "retired": benefit is not None,
         "benefit_unit": benefit.unit if benefit else None,
         "determined_on": state.determination.effective if state.determination else None,
@@ -89,7 +91,7 @@ def findings(facts: dict[str, Any], scan_date: date, limits: tuple[int, int, int
     found: list[Finding] = []
 
     def add(rule: str, amount: int, detail: str, evidence: list[int] | None = None) -> None:
-        found.append(Finding(rule, citizen, RISK_RULE_TITLES[rule], amount, detail, evidence or []))
+        found.append(Finding(rule, citizen, facts.get("unit"), RISK_RULE_TITLES[rule], amount, detail, evidence or []))
 
     for version, amount, months in facts["overpayments"]:
         add("R101", amount, f"death recorded after payouts for {', '.join(months)}", [version])

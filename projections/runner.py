@@ -16,6 +16,7 @@ from eventsourcing.persistence import Tracking
 from projections.database import ViewCursor, ViewDatabase
 
 TRACKING_TABLE = "pooling_view_tracking"
+LOCK_ROW = "__runner_lock__"
 
 
 class View(Protocol):
@@ -63,8 +64,11 @@ class ProjectionRunner:
     def positions(self) -> dict[str, int]:
         """Each view's tracking position (the last notification id folded in)."""
         with self.db.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT view_name, position FROM {TRACKING_TABLE}")
-            found = {row["view_name"]: int(row["position"]) for row in cursor.fetchall()}
+            return self._positions(cursor)
+
+    def _positions(self, cursor: ViewCursor) -> dict[str, int]:
+        cursor.execute(f"SELECT view_name, position FROM {TRACKING_TABLE}")
+        found = {row["view_name"]: int(row["position"]) for row in cursor.fetchall()}
         return {view.name: found.get(view.name, 0) for view in self.views}
 
     def head(self) -> int:
@@ -77,19 +81,25 @@ class ProjectionRunner:
         limit: int | None = None,
         on_batch: Callable[[int, int], None] | None = None,
     ) -> CatchUp:
-        """Catch the views up to the head of the log (or `limit` batches), one transaction per batch."""
+        """Catch the views up to the head of the log (or `limit` batches), one transaction per batch.
+
+        Each batch first writes a lock row, then reads the positions inside its transaction: two runners (two
+        processes) take turns and neither folds a batch the other has committed."""
         chosen = list(views or self.views)
         done = CatchUp()
         started = time.perf_counter()
-        positions = self.positions()
         while limit is None or done.batches < limit:
-            start = min(positions[view.name] for view in chosen)
-            notifications = self.app.recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
-            if not notifications:
-                break
-            decoded = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
             try:
                 with self.db.transaction() as cursor:
+                    self._lock(cursor)
+                    positions = self._positions(cursor)
+                    start = min(positions[view.name] for view in chosen)
+                    notifications = self.app.recorder.select_notifications(
+                        start, self.batch_size, inclusive_of_start=False
+                    )
+                    if not notifications:
+                        break
+                    decoded = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
                     for view in chosen:
                         mine = [(position, event) for position, event in decoded if position > positions[view.name]]
                         if mine:
@@ -99,14 +109,20 @@ class ProjectionRunner:
                 for view in chosen:
                     view.forget()  # their caches may be ahead of what was committed
                 raise
-            for view in chosen:
-                positions[view.name] = max(positions[view.name], decoded[-1][0])
             done.events += len(decoded)
             done.batches += 1
             if on_batch is not None:
                 on_batch(decoded[-1][0], len(decoded))
         done.seconds = time.perf_counter() - started
         return done
+
+    def _lock(self, cursor: ViewCursor) -> None:
+        """A write to one row: the database then serializes runners (PostgreSQL row lock, SQLite write lock)."""
+        cursor.execute(
+            f"INSERT INTO {TRACKING_TABLE} (view_name, position, updated_at) VALUES (%s, 0, %s) "
+            "ON CONFLICT (view_name) DO UPDATE SET updated_at = excluded.updated_at",
+            (LOCK_ROW, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+        )
 
     def _track(self, cursor: ViewCursor, tracking: Tracking) -> None:
         cursor.execute(

@@ -45,11 +45,7 @@ def test_ms_lin_bitemporal_table(app: PoolingApplication) -> None:
         periods = [e["period"] for e in dossier["events"] if e.get("period", "").startswith("2023")]
         assert len(periods) == months_2023, (as_of, as_known_at)
         assert [g for g in dossier["gaps"] if g[0].startswith("2023")] == gaps
-        flows = sum(
-            e["account"]
-            for e in _back_payment_flows(app, as_known_at)
-            if e["paid_on"] <= as_of
-        )
+        flows = sum(e["account"] for e in _back_payment_flows(app, as_known_at) if e["paid_on"] <= as_of)
         assert flows == back_paid
 
 
@@ -106,7 +102,10 @@ def test_transfer_in_transit_between_send_and_receipt_and_national_neutrality(ap
     for unit in units:
         accounts = unit["accounts"]
         assert accounts["bank"] + accounts["overpayment_receivable"] == (
-            accounts["ia_liability"] + accounts["temp_ia_liability"] + accounts["temp_pooled_liability"] + unit["pooled_fund_balance_fen"]
+            accounts["ia_liability"]
+            + accounts["temp_ia_liability"]
+            + accounts["temp_pooled_liability"]
+            + unit["pooled_fund_balance_fen"]
         )
 
 
@@ -140,7 +139,12 @@ def test_dossier_view_equals_the_fold_of_each_stream(app: PoolingApplication) ->
 def _view_rows(projections: Projections) -> dict[str, list[dict[str, object]]]:
     with projections.runner.db.transaction(commit=False) as cursor:
         tables = {}
-        for table, order in (("dossier_view", "person_id"), ("ledger_view", "unit, account, month"), ("ledger_transit_view", "month"), ("risk_facts_view", "person_id")):
+        for table, order in (
+            ("dossier_view", "person_id"),
+            ("ledger_view", "unit, account, month"),
+            ("ledger_transit_view", "month"),
+            ("risk_facts_view", "person_id"),
+        ):
             cursor.execute(f"SELECT * FROM {table} ORDER BY {order}")
             tables[table] = cursor.fetchall()
     return tables
@@ -174,3 +178,23 @@ def test_rebuild_equals_incremental(simulated_env: dict[str, str]) -> None:
     for name in ("dossiers", "ledgers"):
         projections.runner.rebuild(name)
     assert _view_rows(projections) == incremental
+
+
+def test_two_runners_at_once_fold_each_event_once(simulated_env: dict[str, str]) -> None:
+    import threading
+
+    app = PoolingApplication(env=simulated_env)
+    for message in combined():
+        app.submit(message)
+    # two processes' worth of runners (separate applications and connections), racing with small batches
+    runners = [Projections(PoolingApplication(env=simulated_env), batch_size=5) for _ in range(2)]
+    threads = [threading.Thread(target=runner.catch_up) for runner in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    raced = _view_rows(runners[0])
+    clean = Projections(app)
+    for name in ("dossiers", "ledgers"):
+        clean.runner.rebuild(name)
+    assert _view_rows(clean) == raced

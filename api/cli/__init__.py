@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import demo, id_commands, read_commands, rules_commands, schema_commands, store_commands
+from api.cli import (
+    demo,
+    id_commands,
+    read_commands,
+    rules_commands,
+    schema_commands,
+    serve_commands,
+    store_commands,
+    token_commands,
+)
 
 app = typer.Typer(
     name="pooling",
@@ -23,3 +32,5 @@ app.command("ledger")(read_commands.ledger)
 app.add_typer(read_commands.project_app, name="project")
 app.add_typer(read_commands.risk_app, name="risk")
 app.command("demo")(demo.demo)
+app.command("serve")(serve_commands.serve)
+app.add_typer(token_commands.app, name="token")

@@ -14,12 +14,14 @@ import orjson
 
 from domain import events as ev
 from domain.clock import recorded_date
+from domain.registry import NationalRuns
 from domain.state import PersonState
 from projections.database import ViewCursor
 from projections.dossier import build_dossier
 from projections.risk import risk_facts
 from projections.runs import RunsHistory
 
+RUN_EVENTS = (NationalRuns.Started, NationalRuns.InterestRunRecorded, NationalRuns.AdjustmentRunRecorded)
 TABLE = "dossier_view"
 RISK_TABLE = "risk_facts_view"
 CACHE_SIZE = 50_000
@@ -40,7 +42,9 @@ class DossierView:
             f"CREATE TABLE IF NOT EXISTS {self.table} (person_id TEXT PRIMARY KEY, citizen_id TEXT NOT NULL UNIQUE, "
             "version INTEGER NOT NULL, status TEXT NOT NULL, dossier TEXT NOT NULL)"
         )
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.risk_table} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL)")
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.risk_table} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL)"
+        )
 
     def drop(self, cursor: ViewCursor) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
@@ -59,7 +63,8 @@ class DossierView:
             touched[event.originator_id] = state
         if not touched:
             return
-        self._runs.refresh()
+        if any(isinstance(event, RUN_EVENTS) for _, event in events):
+            self._runs.refresh()  # a national run may have been recorded in this batch
         rows, facts = [], []
         for person_id, state in touched.items():
             facts.append((str(person_id), orjson.dumps(risk_facts(state)).decode()))
@@ -71,6 +76,7 @@ class DossierView:
                 policy=self.app.policy,
                 fallback_rate=self._runs.fallback_rate(self.app.policy, last.recorded_at),
                 simulated=self.app.simulated,
+                include_events=False,
             )
             rows.append(
                 (str(person_id), state.citizen_id, state.version, dossier["status"], orjson.dumps(dossier).decode())

@@ -168,8 +168,12 @@ class LedgerModel(_Output):
     )
 
     unit: str = Field(description="a pooling unit's code, or national")
-    as_of: str = Field(description="the month (YYYY-MM, its end) or date the balances are for")
+    as_of: str | None = Field(description="the month (YYYY-MM, its end) the balances are for; null for all to date")
     accounts: dict[str, int]
     debits_fen: int
     credits_fen: int
     transfer_in_transit_fen: int = Field(description="sent and not yet received: a memo, not an account")
+    pooled_fund_balance_fen: int | None = Field(
+        default=None, description="统筹基金结余: Σ revenue − Σ expense, derived, never posted (DOMAIN.md §10.1)"
+    )
+    as_known_at: str | None = Field(default=None, description="set when the balances are from the events known at T")

@@ -1,0 +1,39 @@
+"""Settings of the HTTP API and the web console, from the environment (`POOLING_*`), validated once.
+
+The store itself is configured as for the command line (domain/settings.py: `POOLING_DB`,
+`PERSISTENCE_MODULE`, `POSTGRES_*`); these are only the settings the API adds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ApiSettings(BaseSettings):
+    """What `create_app` and `pooling serve` read from `POOLING_*` variables."""
+
+    # extra="ignore": the same POOLING_ prefix carries the store's own settings (POOLING_DB, POOLING_SIMULATED).
+    model_config = SettingsConfigDict(env_prefix="POOLING_", extra="ignore", frozen=True)
+
+    token_key_file: Path = Field(
+        default=Path("var/token.key"),
+        description="HS256 signing key of the bearer tokens; created with mode 0600 on first use",
+    )
+    token_ttl_hours: int = Field(default=8, ge=1, le=24 * 366, description="default lifetime of an issued token")
+    projection_mode: Literal["thread", "reads", "external"] = Field(
+        default="thread",
+        description="who keeps the views current: `thread` (a thread of this process every projection_interval, "
+        "and every read first catches up), `reads` (only reads catch up), `external` (this process never writes "
+        "the views: run `pooling project run --follow` beside it; reads may lag by its poll interval)",
+    )
+    projection_interval: float = Field(
+        default=1.0, gt=0, le=3600, description="seconds between the follower thread's catch-ups"
+    )
+    max_import_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1, description="largest JSON-lines body `POST /api/v1/imports` accepts"
+    )
+    jobs_kept: int = Field(default=200, ge=1, description="finished jobs kept in memory for reading back")
+    series_max_years: int = Field(default=80, ge=1, description="longest yearly series a person endpoint returns")
