@@ -35,6 +35,10 @@ class PersonDirectory:
         self._recorder, self._decode = recorder, decode
         self._position = 0
         self.persons: dict[UUID, Listing] = {}
+        # Insertion-ordered indexes (dicts as ordered sets), so a run visits persons in registration order
+        # without sorting the whole population each time.
+        self._retirees: dict[str, dict[UUID, None]] = {}
+        self._dead: dict[str, dict[UUID, None]] = {}
 
     def refresh(self, batch: int = 10_000) -> None:
         """Read what was recorded since the last refresh."""
@@ -58,19 +62,24 @@ class PersonDirectory:
             return
         if isinstance(event, ev.Enrolled):
             listing.units.add(event.relation_unit)
+            if listing.deceased:
+                self._dead.setdefault(event.relation_unit, {})[event.originator_id] = None
         elif isinstance(event, ev.BenefitDetermined):
             listing.benefit_unit = event.benefit_unit
+            self._retirees.setdefault(event.benefit_unit, {})[event.originator_id] = None
         elif isinstance(event, ev.DeathRecorded):
             listing.deceased = True
+            for unit in listing.units | ({listing.benefit_unit} if listing.benefit_unit else set()):
+                self._dead.setdefault(unit, {})[event.originator_id] = None
 
     def everyone(self) -> Iterator[tuple[UUID, str]]:
         self.refresh()
-        for person_id, listing in sorted(self.persons.items()):
+        for person_id, listing in list(self.persons.items()):
             yield person_id, listing.citizen_id
 
     def paid_by(self, unit: str) -> Iterator[tuple[UUID, str]]:
         """Retirees whose benefit unit is `unit`, and the dead whose settlement `unit` may owe."""
         self.refresh()
-        for person_id, listing in sorted(self.persons.items()):
-            if listing.benefit_unit == unit or (listing.deceased and unit in listing.units):
-                yield person_id, listing.citizen_id
+        chosen = dict.fromkeys([*self._retirees.get(unit, {}), *self._dead.get(unit, {})])
+        for person_id in chosen:
+            yield person_id, self.persons[person_id].citizen_id

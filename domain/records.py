@@ -40,14 +40,36 @@ class SubLedger:
     temporary: bool
     flows: list[tuple[date, int]] = field(default_factory=list)
     credits: list[InterestCredit] = field(default_factory=list)
+    balance_fen: int = 0  # kept with every flow and credit: asked for on every payout and settlement
+
+    def add_flow(self, day: date, amount_fen: int) -> None:
+        self.flows.append((day, amount_fen))
+        self.balance_fen += amount_fen
+
+    def add_credit(self, credit: InterestCredit) -> None:
+        self.credits.append(credit)
+        self.balance_fen += credit.amount_fen
 
     @property
     def key(self) -> str:
         return ledger_key(self.unit, self.temporary)
 
-    @property
-    def balance_fen(self) -> int:
-        return sum(amount for _, amount in self.flows) + sum(credit.amount_fen for credit in self.credits)
+    def uncredited(self, as_of: date | None = None) -> tuple[list[tuple[date | Month, int]], list[InterestCredit]]:
+        """The sub-ledger from its first uncredited month on (credits known by `as_of`): earlier flows and the
+        credits folded into one opening amount counted from that month. Month-end balances from then on are
+        the same as from the whole history, at a fraction of the work."""
+        known = [c for c in self.credits if as_of is None or c.effective <= as_of]
+        if not known:
+            return list(self.flows), []
+        first = max(credit.through for credit in known).shift(1)
+        opening = sum(credit.amount_fen for credit in known)
+        later: list[tuple[date | Month, int]] = []
+        for day, amount in self.flows:
+            if Month.of(day) < first:
+                opening += amount
+            else:
+                later.append((day, amount))
+        return [(first, opening), *later], []
 
     def balance_on(self, day: date) -> int:
         """Credited balance as of a date: flows and credits effective on or before it."""

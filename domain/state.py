@@ -139,7 +139,7 @@ class PersonState:
             version=event.originator_version,
             back_payment=isinstance(event, ev.BackPaymentPaid),
         )
-        self._ledger(event.unit, event.temporary).flows.append((event.effective_date, event.account_fen))
+        self._ledger(event.unit, event.temporary).add_flow(event.effective_date, event.account_fen)
         for flag in event.flags:
             self.flags.append((flag, event.originator_version))
 
@@ -156,8 +156,8 @@ class PersonState:
         transfer.status, transfer.sent_on, transfer.sent_recorded_at = "sent", event.effective_date, event.recorded_at
         transfer.account_fen, transfer.pooled_fen = event.account_fen, event.pooled_fen
         # For interest the amount counts in the receiving sub-ledger from the month it was sent (§4.1).
-        self._ledger(event.from_unit).flows.append((event.effective_date, -event.account_fen))
-        self._ledger(event.to_unit).flows.append((event.effective_date, event.account_fen))
+        self._ledger(event.from_unit).add_flow(event.effective_date, -event.account_fen)
+        self._ledger(event.to_unit).add_flow(event.effective_date, event.account_fen)
         for payment in self.payments.values():
             if payment.held_by == event.from_unit and not payment.temporary:
                 payment.held_by = event.to_unit
@@ -167,18 +167,18 @@ class PersonState:
         transfer.status, transfer.received_on = "received", event.effective_date
 
     def _on_TempAccountConsolidated(self, event: ev.TempAccountConsolidated) -> None:
-        self._ledger(event.from_unit, True).flows.append((event.effective_date, -event.account_fen))
-        self._ledger(event.to_unit).flows.append((event.effective_date, event.account_fen))
+        self._ledger(event.from_unit, True).add_flow(event.effective_date, -event.account_fen)
+        self._ledger(event.to_unit).add_flow(event.effective_date, event.account_fen)
         for payment in self.payments.values():
             if payment.temporary and payment.held_by == event.from_unit:
                 payment.held_by = event.to_unit
 
     def _on_InterestCredited(self, event: ev.InterestCredited) -> None:
         ledger = self.ledgers.get(event.ledger) or self._ledger(event.ledger.rstrip("T"), event.ledger.endswith("T"))
-        ledger.credits.append(InterestCredit(event.effective_date, Month.parse(event.last_month), event.interest_fen))
+        ledger.add_credit(InterestCredit(event.effective_date, Month.parse(event.last_month), event.interest_fen))
 
     def _on_OpeningBalanceRecorded(self, event: ev.OpeningBalanceRecorded) -> None:
-        self._ledger(event.unit).flows.append((event.effective_date, event.account_fen))
+        self._ledger(event.unit).add_flow(event.effective_date, event.account_fen)
 
     def _on_BenefitDetermined(self, event: ev.BenefitDetermined) -> None:
         self.determination = event
@@ -226,7 +226,7 @@ class PersonState:
             paid.exhausted_fen += line["exhausted_fen"]
             drawn += line["account_fen"]
         if drawn:
-            self._ledger(event.unit).flows.append((event.effective_date, -drawn))
+            self._ledger(event.unit).add_flow(event.effective_date, -drawn)
         self._advance_paid_through()
 
     def _on_QualificationCertified(self, event: ev.QualificationCertified) -> None:
@@ -243,7 +243,7 @@ class PersonState:
         if event.months:
             self._lower_paid_through(min(Month.parse(month) for month in event.months))
         if event.account_fen:
-            self._ledger(event.paying_unit).flows.append((event.effective_date, event.account_fen))
+            self._ledger(event.paying_unit).add_flow(event.effective_date, event.account_fen)
         self.flags.append(("R101", event.originator_version))
 
     def _on_SurvivorBenefitPaid(self, event: ev.SurvivorBenefitPaid) -> None:
@@ -253,7 +253,7 @@ class PersonState:
         self.inherited = True
         self.receivable_fen -= event.offset_fen
         for key, amount in event.ledgers.items():
-            self.ledgers[key].flows.append((event.effective_date, -amount))
+            self.ledgers[key].add_flow(event.effective_date, -amount)
 
     def _on_OverpaymentRecovered(self, event: ev.OverpaymentRecovered) -> None:
         self.receivable_fen -= event.amount_fen
@@ -270,6 +270,8 @@ class PersonState:
     @property
     def living_events(self) -> list[ev.PersonEvent]:
         """The events not reversed (Reversed events themselves excluded)."""
+        if not self.reversed_versions:
+            return self.history  # the common case: nothing was ever reversed
         return [
             event
             for event in self.history

@@ -138,7 +138,8 @@ def _accrued(state: PersonState, as_of: date, rate: Fraction | None) -> int:
     total = 0
     for ledger in state.ledgers.values():
         try:
-            total += accrued_interest(ledger.flows, ledger.credits, as_of, rate)
+            flows, credits = ledger.uncredited(as_of)
+            total += accrued_interest(flows, credits, as_of, rate)
         except ValueError:
             continue  # a sub-ledger emptied by a later-dated move has no accrual to show
     return total

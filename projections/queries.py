@@ -24,7 +24,7 @@ from standards.codes import ACCOUNTS
 class Projections:
     """The views of one application, with the questions users ask of them."""
 
-    def __init__(self, app: Any, batch_size: int = 1000) -> None:
+    def __init__(self, app: Any, batch_size: int = 5000) -> None:
         self.app = app
         self.dossiers = DossierView(app)
         self.ledgers = LedgerView(app)

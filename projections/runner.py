@@ -50,7 +50,7 @@ class CatchUp:
 class ProjectionRunner:
     """Keeps a set of views up to date with the application's notification log."""
 
-    def __init__(self, app: Any, views: Sequence[View], batch_size: int = 1000) -> None:
+    def __init__(self, app: Any, views: Sequence[View], batch_size: int = 5000) -> None:
         self.app, self.views, self.batch_size = app, list(views), batch_size
         self.db = ViewDatabase(app.recorder)
         with self.db.transaction() as cursor:

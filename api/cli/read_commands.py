@@ -107,10 +107,11 @@ def _print_dossier(answer: dict[str, Any]) -> None:
     ):
         table.add_row(key, str(answer.get(key)))
     console.print(table)
-    events = Table(title="events")
+    shown = [row for row in answer["events"] if row["effective"] <= answer["as_of"]]
+    events = Table(title=f"events effective by {answer['as_of']} (last 20 of {len(shown)})")
     for column in ("type", "effective", "recorded", "unit", "serial"):
         events.add_column(column)
-    for row in answer["events"][-30:]:
+    for row in shown[-20:]:
         events.add_row(
             row["type"] + (" (reversed)" if row.get("reversed") else ""),
             row["effective"],

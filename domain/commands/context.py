@@ -64,9 +64,7 @@ def available_rates(policy: Policy, runs: RunsKnown, today: date) -> tuple[dict[
 
     The fallback is the latest recorded run's rate; with no run recorded at all, the policy rate of the latest
     year before today's year that policy has (§4.2, §15.5)."""
-    rates = dict(runs.interest_rates)
-    for year in range(1900, policy.first_national_interest_year):
-        rates.setdefault(year, policy.interest_rate(year))
+    rates = {**policy.rates_before_national(), **runs.interest_rates}
     if runs.interest_rates:
         return rates, runs.interest_rates[max(runs.interest_rates)]
     latest = policy.latest_interest_year_before(today.year)

@@ -22,7 +22,8 @@ def credit_interest(person: Person, ctx: CommandContext, keys: Iterable[str], th
         ledger = person.state.ledgers.get(key)
         if ledger is None:
             continue
-        for year in settlement_interest(ledger.flows, ledger.credits, through, rates, fallback):
+        flows, credits = ledger.uncredited()
+        for year in settlement_interest(flows, credits, through, rates, fallback):
             if year.interest_fen == 0:
                 continue  # an amount of 0 creates no event (§4.4)
             ctx.emit(

@@ -150,6 +150,14 @@ class Policy:
         """Years before it use the Illustrative pre-2016 rate (§15.5)."""
         return self._national.interest.first_national_year
 
+    def rates_before_national(self) -> dict[int, Fraction]:
+        """The Illustrative rate of every year from 1900 to the first national year (always available, §15.5)."""
+        if not hasattr(self, "_before_national"):
+            self._before_national = {
+                year: self.interest_rate(year) for year in range(1900, self.first_national_interest_year)
+            }
+        return self._before_national
+
     def has_interest_rate(self, year: int) -> bool:
         return year < self._national.interest.first_national_year or year in self._national.interest.rates
 
