@@ -35,3 +35,13 @@ typecheck: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks and the Locust rehearsal: measured, printed, never part of `make test` (loadtests/README.md).
+bench: $(STAMP)
+	$(BIN)/python -m loadtests.bench_seed --persons 1000 --years 10
+	$(BIN)/python -m loadtests.bench_projections --persons 1000 --years 10
+	$(BIN)/python -m loadtests.bench_storage --persons 600 --years 10
+	$(BIN)/python -m loadtests.bench_commands --persons 300 --years 5 --seconds 15
+
+loadtest: $(STAMP)
+	$(BIN)/python -m loadtests.rehearsal --users 20 --seconds 60

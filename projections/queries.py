@@ -93,7 +93,7 @@ class Projections:
             if not isinstance(event, ev.PersonEvent):
                 continue
             if event.recorded_at > as_known_at:
-                break
+                continue  # a batch saves persons grouped, so the log is not strictly in recorded order
             seen[(event.originator_id, event.originator_version)] = event
             if event.effective[:7] > month:
                 continue

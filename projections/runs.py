@@ -23,6 +23,7 @@ class RunsHistory:
 
     def refresh(self) -> None:
         self._events = list(self._app.events.get(RUNS_ID))
+        self._fallbacks: dict[tuple[int, object], Fraction | None] = {}
 
     def known_at(self, instant: datetime) -> RunsKnown:
         interest: dict[int, Fraction] = {}
@@ -37,5 +38,9 @@ class RunsHistory:
         return RunsKnown(interest, adjustment)
 
     def fallback_rate(self, policy: Policy, instant: datetime) -> Fraction | None:
-        """The rate provisional (accrued) interest uses at T."""
-        return available_rates(policy, self.known_at(instant), recorded_date(instant))[1]
+        """The rate provisional (accrued) interest uses at T (remembered per day and runs known)."""
+        known = self.known_at(instant)
+        key = (len(known.interest_rates), recorded_date(instant).year)
+        if key not in self._fallbacks:
+            self._fallbacks[key] = available_rates(policy, known, recorded_date(instant))[1]
+        return self._fallbacks[key]

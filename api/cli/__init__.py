@@ -5,11 +5,13 @@ from __future__ import annotations
 import typer
 
 from api.cli import (
+    audit_commands,  # also adds `person history` to store_commands.person_app
     demo,
     id_commands,
     read_commands,
     rules_commands,
     schema_commands,
+    seed_commands,
     serve_commands,
     store_commands,
     token_commands,
@@ -33,4 +35,7 @@ app.add_typer(read_commands.project_app, name="project")
 app.add_typer(read_commands.risk_app, name="risk")
 app.command("demo")(demo.demo)
 app.command("serve")(serve_commands.serve)
+app.command("seed")(seed_commands.seed)
 app.add_typer(token_commands.app, name="token")
+app.add_typer(audit_commands.audit_app, name="audit")
+app.add_typer(audit_commands.keys_app, name="keys")

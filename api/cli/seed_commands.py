@@ -1,0 +1,71 @@
+"""`pooling seed`: a synthetic population written in bulk, exactly as the command path would have written it."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from api.cli.common import console, fail
+
+
+def seed(
+    persons: int = typer.Option(..., "--persons", min=1, help="How many synthetic persons."),
+    years: int = typer.Option(23, "--years", min=1, help="How many calendar years, from --first-year."),
+    first_year: int = typer.Option(2003, "--first-year", min=1996, help="The first year of the window."),
+    seed_: int = typer.Option(7, "--seed", help="The population's random seed (same seed, same store)."),
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="Worker processes (default: one per CPU); shards = workers unless --shards."
+    ),
+    shards: int = typer.Option(0, "--shards", min=0, help="Person shards (fixed for a seed and its resumptions)."),
+    db: str = typer.Option(None, "--db", help="A SQLite file (else POOLING_DB or the PostgreSQL settings)."),
+) -> None:
+    """Seed an empty store (simulated clock) in parallel with COPY; rerun the same command to resume after a kill.
+
+    Runs the real command path for each shard of persons in memory and copies its rows into the library's
+    tables; the runs' command records are written last, summed over the shards (loadtests/SCALING.md)."""
+    from loadtests.seeding import SeedSpec
+    from loadtests.seeding import seed as run_seed
+    from loadtests.seeding.coordinator import SeedMismatch
+
+    env = dict(os.environ)
+    if db:
+        env["POOLING_DB"] = db
+    count = workers or os.cpu_count() or 1
+    spec = SeedSpec(
+        persons=persons, seed=seed_, first_year=first_year, last_year=first_year + years - 1, shards=shards or count
+    )
+    started = time.perf_counter()
+    columns = (
+        TextColumn("[bold]seed"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} shard-months"),
+        TextColumn("{task.fields[events]:,} events · {task.fields[rate]:,.0f} events/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("seed", total=spec.months * spec.shards, events=0, rate=0.0)
+        events = 0
+
+        def advance(months: int, messages: int, rows: int) -> None:
+            nonlocal events
+            events += rows
+            rate = events / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, advance=months, events=events, rate=rate)
+
+        try:
+            report = run_seed(env, spec, workers=count, progress=advance)
+        except SeedMismatch as error:
+            fail(str(error))
+    if report.already_finished:
+        console.print("the store already holds this seed: nothing to do")
+        return
+    console.print(
+        f"{report.events:,} events written in {report.seconds:.1f} s ({report.events_per_second:,.0f} events/s), "
+        f"{spec.shards} shards on {count} workers"
+        + (f", {report.resumed_shards} resumed" if report.resumed_shards else "")
+    )

@@ -1,0 +1,128 @@
+"""What the benchmarks share: PostgreSQL databases made and dropped by name, a seeded store, figure printing.
+
+Benchmarks print figures and the baseline they measured in the same run; none is asserted anywhere."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from domain.application import PoolingApplication
+from loadtests.seeding import SeedSpec, seed
+
+PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
+
+
+def pg_env(dbname: str) -> dict[str, str]:
+    """The library's environment for one PostgreSQL database on the local server."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": PG["host"],
+        "POSTGRES_PORT": PG["port"],
+        "POSTGRES_USER": PG["user"],
+        "POSTGRES_PASSWORD": "",
+    }
+
+
+def admin(sql: str) -> None:
+    with psycopg.connect(dbname="postgres", autocommit=True, **PG) as connection:  # type: ignore[arg-type]
+        connection.execute(sql)
+
+
+def fresh_database(dbname: str) -> dict[str, str]:
+    admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{dbname}"')
+    return pg_env(dbname)
+
+
+def connect(dbname: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(dbname=dbname, **PG)  # type: ignore[arg-type]
+
+
+def seeded(env: dict[str, str], spec: SeedSpec, workers: int | None = None) -> int:
+    """Seed the store unless it already holds this seed; return its event count."""
+    report = seed(env, spec, workers=workers)
+    if not report.already_finished:
+        print(f"  seeded {report.events:,} events in {report.seconds:.1f} s")
+    app = PoolingApplication(env={**env, "POOLING_SIMULATED": "1"})
+    try:
+        return int(app.recorder.max_notification_id() or 0)
+    finally:
+        app.close()
+
+
+@contextmanager
+def timed() -> Iterator[list[float]]:
+    """`with timed() as t: ...` then t[0] is the wall time in seconds."""
+    box = [0.0]
+    started = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box[0] = time.perf_counter() - started
+
+
+def line(name: str, value: float, unit: str, baseline: float | None = None, target: str = "") -> None:
+    """One figure, with its ratio to the baseline measured in the same run."""
+    ratio = f"  = {100 * value / baseline:5.1f} % of baseline {baseline:,.0f} {unit}" if baseline else ""
+    print(f"  {name:<34} {value:>12,.1f} {unit}{ratio}{'  (target ' + target + ')' if target else ''}")
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1
+
+
+@contextmanager
+def server(env: dict[str, str], port: int, key_file: str) -> Iterator[str]:
+    """`pooling serve` (uvicorn, one process) on the store of `env`, in a subprocess; yields its base URL."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    full = {**os.environ, **env, "POOLING_TOKEN_KEY_FILE": key_file, "POOLING_SIMULATED": "1"}
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-c", "from api.cli import app; app()", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "server died") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def tokens(key_file: str, **roles: dict[str, str]) -> dict[str, str]:
+    """Bearer tokens signed with the server's key, one per named role: `tokens(k, ministry={"role": "ministry"})`."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from api.auth import issue_token, load_key
+
+    key = load_key(Path(key_file))
+    return {name: issue_token(key, ttl=timedelta(hours=2), **claims) for name, claims in roles.items()}  # type: ignore[arg-type]
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50/p95/p99 in milliseconds of latencies in seconds."""
+    ordered = sorted(samples)
+    if not ordered:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0}
+
+    def at(share: float) -> float:
+        return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99)}

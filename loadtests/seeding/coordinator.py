@@ -1,0 +1,198 @@
+"""`seed`: shards in worker processes, each writing its own rows; then the run records, once, from all shards.
+
+Resumable: each shard's progress row (months done, events written, its runs' outcomes) commits with its rows. A
+restarted shard replays its months from the start (the command path is deterministic) and writes only the months
+after its progress row; the final phase (run records) commits with the seed's `finished` mark."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+from queue import Empty
+from typing import Any
+
+from domain.application import PoolingApplication
+from loadtests.seeding.runs import run_records
+from loadtests.seeding.shard import run_shard
+from loadtests.seeding.stores import META, open_store, prepare
+
+Progress = Callable[[int, int, int], None]  # (shard-months, messages, events) just done
+
+
+@dataclass(frozen=True)
+class SeedSpec:
+    """What to seed: the population's arguments, and how to cut it."""
+
+    persons: int
+    seed: int = 7
+    first_year: int = 2003
+    last_year: int = 2025
+    shards: int = 2
+    flush_rows: int = 50_000
+
+    @property
+    def months(self) -> int:
+        return (self.last_year - self.first_year + 1) * 12
+
+
+@dataclass
+class SeedReport:
+    events: int = 0
+    messages: int = 0
+    seconds: float = 0.0
+    resumed_shards: int = 0
+    already_finished: bool = False
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+class SeedMismatch(RuntimeError):
+    """The store holds other events, or a seed with other parameters."""
+
+
+def seed(
+    env: Mapping[str, str], spec: SeedSpec, *, workers: int | None = None, progress: Progress | None = None
+) -> SeedReport:
+    """Seed (or finish seeding) the configured store; `workers=0` runs the shards one by one in this process."""
+    started = time.perf_counter()
+    env = {**env, "POOLING_SIMULATED": "1"}
+    report = SeedReport()
+    prepare(env)
+    store = open_store(env)
+    try:
+        meta = _check_meta(store, env, spec)
+        if meta.get("finished"):
+            report.already_finished = True
+            return report
+        done = store.progress()
+        pending = [shard for shard in range(spec.shards) if not done.get(shard, {}).get("done")]
+        report.resumed_shards = sum(1 for shard in pending if shard in done)
+    finally:
+        store.close()
+    count = (os.cpu_count() or 1) if workers is None else workers
+    if count == 0:
+        for shard in pending:
+            _messages, events = seed_shard(dict(env), spec, shard, progress)
+            report.events += events
+    else:
+        report.events += _in_processes(env, spec, pending, min(count, len(pending) or 1), progress)
+    report.events += _finish(env, spec)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_meta(store: Any, env: Mapping[str, str], spec: SeedSpec) -> dict[str, Any]:
+    progress = store.progress()
+    wanted = asdict(spec)
+    meta = progress.get(META)
+    if meta is None:
+        app = PoolingApplication(env={**env, "POOLING_SIMULATED": "0"})
+        try:
+            if app.recorder.max_notification_id():
+                raise SeedMismatch("the store already holds events: seed into an empty store")
+        finally:
+            app.close()
+        meta = {"spec": wanted, "finished": False}
+        store.write(META, [], meta)
+    elif meta["spec"] != wanted:
+        raise SeedMismatch(f"the store holds an unfinished seed of {meta['spec']}, not {wanted}")
+    return dict(meta)
+
+
+def seed_shard(env: dict[str, str], spec: SeedSpec, shard: int, progress: Progress | None = None) -> tuple[int, int]:
+    """Run one shard to its end, writing what its progress row does not yet hold; return (messages, events)."""
+    store = open_store(env)
+    try:
+        state = store.progress().get(shard) or {}
+        written_to = int(state.get("month", 0))
+        events = int(state.get("events", 0))
+        messages = 0
+        runs: list[dict[str, Any]] = []
+
+        def on_month(count: int, rows: int) -> None:
+            nonlocal messages
+            messages += count
+            if progress is not None:
+                progress(1, count, rows)
+
+        for output in run_shard(
+            spec.persons,
+            seed=spec.seed,
+            first_year=spec.first_year,
+            last_year=spec.last_year,
+            shard=shard,
+            shards=spec.shards,
+            flush_rows=spec.flush_rows,
+            on_month=on_month,
+        ):
+            runs.extend(outcome.as_json() for outcome in output.runs)
+            if output.month <= written_to:
+                continue  # written before the restart: replayed only to rebuild the shard's state
+            events += len(output.rows)
+            final = output.month == spec.months
+            store.write(shard, output.rows, {"month": output.month, "events": events, "done": final, "runs": runs})
+        return messages, events
+    finally:
+        store.close()
+
+
+def _worker(env: dict[str, str], spec: SeedSpec, shard: int, queue: Any) -> tuple[int, int]:
+    return seed_shard(env, spec, shard, lambda months, count, rows: queue.put((months, count, rows)))
+
+
+def _in_processes(
+    env: Mapping[str, str], spec: SeedSpec, shards: list[int], workers: int, progress: Progress | None
+) -> int:
+    """One process per shard at a time (spawned: no inherited connections); progress flows back on a queue."""
+    context = get_context("spawn")
+    manager = context.Manager()
+    queue = manager.Queue()
+    total = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_worker, dict(env), spec, shard, queue) for shard in shards]
+            while True:
+                finished, running = wait(futures, timeout=0.2)
+                _drain(queue, progress)
+                if not running:
+                    break
+            for future in finished:
+                total += future.result()[1]
+        _drain(queue, progress)
+    finally:
+        manager.shutdown()
+    return total
+
+
+def _drain(queue: Any, progress: Progress | None) -> None:
+    while True:
+        try:
+            months, count, rows = queue.get_nowait()
+        except Empty:
+            return
+        if progress is not None:
+            progress(months, count, rows)
+
+
+def _finish(env: Mapping[str, str], spec: SeedSpec) -> int:
+    """Write every run's command record from all shards' outcomes, with the `finished` mark."""
+    store = open_store(env)
+    app = PoolingApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})  # only its mapper is used
+    try:
+        progress = store.progress()
+        if progress[META].get("finished"):
+            return 0
+        if not all(progress.get(shard, {}).get("done") for shard in range(spec.shards)):
+            raise RuntimeError("a shard did not finish")
+        rows = run_records(app, [progress[shard]["runs"] for shard in range(spec.shards)])
+        store.write(META, rows, {**progress[META], "finished": True})
+        return len(rows)
+    finally:
+        app.close()
+        store.close()

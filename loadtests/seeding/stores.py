@@ -1,0 +1,139 @@
+"""Writing captured rows into the library's own tables, with the shard's progress in the same transaction.
+
+PostgreSQL: `COPY pooling_events (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)`
+under the library's `LOCK TABLE … IN EXCLUSIVE MODE` (so a tailing reader never sees a notification id commit
+after a higher one), then the library's `NOTIFY`. SQLite: `executemany` in one `BEGIN IMMEDIATE` transaction
+(the rowid is the notification id). Both keep `pooling_seed_progress` (one row per shard, plus shard -1 for
+the seed's parameters and its final phase) in the same transaction as the rows it counts. The state is JSON
+text, not jsonb: the run answers it carries must keep their key order, which is part of the stored bytes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+from domain.application import PoolingApplication
+from domain.settings import store_environment
+
+PROGRESS = "pooling_seed_progress"
+META = -1  # the progress row holding the seed's parameters and whether the run records are written
+
+
+class SeedStore(Protocol):
+    """What the seeder needs of a store."""
+
+    def progress(self) -> dict[int, dict[str, Any]]: ...
+
+    def write(self, shard: int, rows: Sequence[StoredEvent], state: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def prepare(env: Mapping[str, str]) -> None:
+    """Create the library's tables (by opening the application once, live: it writes nothing) and ours."""
+    plain = {key: value for key, value in env.items() if key != "POOLING_SIMULATED"}
+    PoolingApplication(env={**plain, "POOLING_SIMULATED": "0"}).close()
+    store = open_store(env)
+    try:
+        store.create_progress()
+    finally:
+        store.close()
+
+
+def open_store(env: Mapping[str, str]) -> Any:
+    """The writer for the configured store (the same settings `PoolingApplication` reads)."""
+    chosen = store_environment(env)
+    if chosen["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        return PostgresSeedStore(chosen)
+    return SQLiteSeedStore(chosen["SQLITE_DBNAME"])
+
+
+class PostgresSeedStore:
+    """Binary COPY into `<app>_events`; progress rows upserted in the same transaction."""
+
+    table = "pooling_events"
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        import psycopg
+
+        self.connection = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env.get("POSTGRES_HOST", "127.0.0.1"),
+            port=env.get("POSTGRES_PORT", "5432"),
+            user=env.get("POSTGRES_USER", "postgres"),
+            password=env.get("POSTGRES_PASSWORD", ""),
+        )
+
+    def create_progress(self) -> None:
+        with self.connection.transaction():
+            self.connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {PROGRESS} (shard integer PRIMARY KEY, state text NOT NULL)"
+            )
+
+    def progress(self) -> dict[int, dict[str, Any]]:
+        with self.connection.transaction():
+            rows = self.connection.execute(f"SELECT shard, state FROM {PROGRESS}").fetchall()
+        return {int(shard): json.loads(state) for shard, state in rows}
+
+    def write(self, shard: int, rows: Sequence[StoredEvent], state: dict[str, Any]) -> None:
+        with self.connection.transaction(), self.connection.cursor() as cursor:
+            if rows:
+                cursor.execute("SET LOCAL lock_timeout = '60s'")
+                cursor.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
+                columns = "originator_id, originator_version, topic, state"
+                with cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(["uuid", "int8", "text", "bytea"])
+                    for row in rows:
+                        copy.write_row((row.originator_id, row.originator_version, row.topic, row.state))
+            cursor.execute(
+                f"INSERT INTO {PROGRESS} (shard, state) VALUES (%s, %s) "
+                "ON CONFLICT (shard) DO UPDATE SET state = EXCLUDED.state",
+                (shard, json.dumps(state)),
+            )
+            if rows:
+                cursor.execute(f'NOTIFY "{self.table}"')  # wake the library's subscribers, as its inserts do
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class SQLiteSeedStore:
+    """`executemany` into `stored_events` in one immediate transaction per flush."""
+
+    table = "stored_events"
+
+    def __init__(self, path: str) -> None:
+        self.connection = sqlite3.connect(path, timeout=120, isolation_level=None)
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=NORMAL")  # a seed is re-runnable: no need to sync each flush
+
+    def create_progress(self) -> None:
+        self.connection.execute(f"CREATE TABLE IF NOT EXISTS {PROGRESS} (shard INTEGER PRIMARY KEY, state TEXT)")
+
+    def progress(self) -> dict[int, dict[str, Any]]:
+        rows = self.connection.execute(f"SELECT shard, state FROM {PROGRESS}").fetchall()
+        return {int(shard): json.loads(state) for shard, state in rows}
+
+    def write(self, shard: int, rows: Sequence[StoredEvent], state: dict[str, Any]) -> None:
+        connection = self.connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.executemany(
+                f"INSERT INTO {self.table} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+                [(UUID(str(row.originator_id)).hex, row.originator_version, row.topic, row.state) for row in rows],
+            )
+            connection.execute(
+                f"INSERT OR REPLACE INTO {PROGRESS} (shard, state) VALUES (?, ?)", (shard, json.dumps(state))
+            )
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def close(self) -> None:
+        self.connection.close()

@@ -1,0 +1,112 @@
+"""The bulk seeder writes exactly what the command path writes: same streams, dossiers and ledgers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from domain.application import PoolingApplication
+from loadtests.population import feed, generate
+from loadtests.seeding import SeedSpec, seed
+from projections.queries import Projections
+from standards.calendar import Month
+
+SPEC = SeedSpec(persons=40, seed=11, first_year=2021, last_year=2025, shards=3, flush_rows=3000)
+
+
+def _streams(app: PoolingApplication) -> dict[Any, list[tuple[int, str, bytes]]]:
+    """Every stream of the store (persons, command records, store-wide aggregates) as its stored rows."""
+    streams: dict[Any, list[tuple[int, str, bytes]]] = defaultdict(list)
+    position = 0
+    while True:
+        batch = app.recorder.select_notifications(position + 1, 5000)
+        for row in batch:
+            streams[row.originator_id].append((row.originator_version, row.topic, bytes(row.state)))
+        if len(batch) < 5000:
+            return {key: sorted(rows) for key, rows in streams.items()}
+        position = batch[-1].id
+
+
+def _views(app: PoolingApplication) -> tuple[dict[str, Any], dict[str | None, Any]]:
+    projections = Projections(app)
+    citizens = sorted(citizen for _, citizen in app.directory.everyone())
+    dossiers = {citizen: projections.dossier(citizen) for citizen in citizens}
+    units: list[str | None] = [None, *sorted({unit for d in dossiers.values() for unit in d["months_by_unit"]})]
+    ledgers = {unit: projections.ledger(unit) for unit in units}
+    ledgers.update({f"{unit}@2023-06": projections.ledger(unit, Month(2023, 6)) for unit in units})  # type: ignore[misc]
+    return dossiers, ledgers
+
+
+def _compare(commands_env: dict[str, str], seeded_env: dict[str, str], workers: int) -> None:
+    commands = PoolingApplication(env={**commands_env, "POOLING_SIMULATED": "1"})
+    report = feed(
+        commands, generate(SPEC.persons, seed=SPEC.seed, first_year=SPEC.first_year, last_year=SPEC.last_year)
+    )
+    assert report.applied > 1000
+    result = seed(seeded_env, SPEC, workers=workers)
+    assert result.events > 0
+    seeded = PoolingApplication(env={**seeded_env, "POOLING_SIMULATED": "1"})
+    try:
+        assert seeded.simulated
+        expected, got = _streams(commands), _streams(seeded)
+        assert set(got) == set(expected)
+        for key, rows in expected.items():
+            assert got[key] == rows, key
+        assert _views(seeded) == _views(commands)
+        # a second run finds the seed finished and writes nothing
+        assert seed(seeded_env, SPEC, workers=workers).already_finished
+    finally:
+        commands.close()
+        seeded.close()
+
+
+def test_seeded_sqlite_store_equals_the_command_path(tmp_path: Any) -> None:
+    _compare(
+        {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "POOLING_DB": str(tmp_path / "commands.sqlite")},
+        {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "POOLING_DB": str(tmp_path / "seeded.sqlite")},
+        workers=0,
+    )
+
+
+@pytest.mark.postgres
+def test_seeded_postgres_store_equals_the_command_path(postgres_env: dict[str, str], tmp_path: Any) -> None:
+    # the command path on SQLite, the seed on PostgreSQL: the stored bytes do not depend on the store
+    _compare(
+        {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "POOLING_DB": str(tmp_path / "commands.sqlite")},
+        postgres_env,
+        workers=0,
+    )
+
+
+class Killed(Exception):
+    """Stands for a kill -9 in the middle of a shard."""
+
+
+def test_a_killed_seed_resumes_to_the_same_store(tmp_path: Any) -> None:
+    whole = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "POOLING_DB": str(tmp_path / "whole.sqlite")}
+    resumed = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "POOLING_DB": str(tmp_path / "resumed.sqlite")}
+    spec = SeedSpec(**{**SPEC.__dict__, "flush_rows": 500})  # many flushes: the kill falls between two
+    seed(whole, spec, workers=0)
+    months = 0
+
+    def kill_after_30_months(done: int, messages: int, events: int) -> None:
+        nonlocal months
+        months += done
+        if months == spec.months + 30:  # shard 0 done, shard 1 at its 30th month
+            raise Killed
+
+    with pytest.raises(Killed):
+        seed(resumed, spec, workers=0, progress=kill_after_30_months)
+    partial = PoolingApplication(env=resumed)
+    assert (partial.recorder.max_notification_id() or 0) > 0
+    partial.close()
+    report = seed(resumed, spec, workers=0)
+    assert report.resumed_shards == 1 and not report.already_finished
+    a, b = PoolingApplication(env=whole), PoolingApplication(env=resumed)
+    try:
+        assert _streams(a) == _streams(b)
+    finally:
+        a.close()
+        b.close()
