@@ -19,6 +19,7 @@ from api.cli.read_commands import _print_dossier, print_findings, print_ledger
 from domain.application import PoolingApplication
 from loadtests.population import PLANTED, generate
 from loadtests.population.feed import segments
+from projections.audit import generate_key, key_path, load_private_key, seal
 from projections.queries import Projections
 from standards.calendar import Month
 
@@ -68,6 +69,19 @@ def demo(
         f"projected {done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} events/s)"
     )
     _show(app, projections, refusals, last_year)
+    _seal(app)
+
+
+def _seal(app: PoolingApplication) -> None:
+    """Seal the log with signed checkpoints, so `pooling audit replay` can prove nothing was cut or removed."""
+    path = key_path()
+    if not path.exists():
+        generate_key(path)
+    sealed = seal(app, load_private_key(path))
+    console.print(
+        f"sealed the log: {len(sealed)} signed checkpoints (key {path}); "
+        f"verify everything with: POOLING_DB={app.env.get('SQLITE_DBNAME')} .venv/bin/pooling audit replay"
+    )
 
 
 def _replay(
