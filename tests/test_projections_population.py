@@ -1,0 +1,83 @@
+"""The views over a whole synthetic population (the demo's generator, smaller): every stored dossier equals the
+fold of its stream, every event balances in every unit, and the national ledger is the sum of the units'."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import pytest
+
+from domain import events as ev
+from domain.application import PoolingApplication
+from loadtests.population import PLANTED, generate
+from loadtests.population.feed import feed
+from projections.dossier import build_dossier, fold
+from projections.postings import postings
+from projections.queries import Projections
+from projections.runs import RunsHistory
+from standards.codes import POOLING_UNITS
+
+
+@pytest.fixture
+def population(simulated_env: dict[str, str]) -> tuple[PoolingApplication, Projections, list[str]]:
+    app = PoolingApplication(env=simulated_env)
+    report = feed(app, generate(40, seed=5, first_year=2012, last_year=2025))
+    assert [r.code for r in report.refusals] == ["R002"]  # only the planted duplicate
+    projections = Projections(app, batch_size=3000)
+    projections.catch_up()
+    citizens = [citizen for _, citizen in app.directory.everyone()]
+    assert len(citizens) >= 35 and PLANTED["persons"] == 40
+    return app, projections, citizens
+
+
+def test_every_stored_dossier_equals_the_fold_of_its_stream(
+    population: tuple[PoolingApplication, Projections, list[str]],
+) -> None:
+    app, projections, citizens = population
+    runs = RunsHistory(app)
+    for citizen in citizens:
+        stored = projections.dossier(citizen)
+        state = fold(app.events_of(citizen))
+        last = state.history[-1].recorded_at
+        folded = build_dossier(
+            state,
+            as_of=date.fromisoformat(stored["as_of"]),
+            as_known_at=last,
+            policy=app.policy,
+            fallback_rate=runs.fallback_rate(app.policy, last),
+            simulated=True,
+        )
+        assert stored == folded, citizen
+
+
+def test_ledger_invariants_hold_over_the_population(
+    population: tuple[PoolingApplication, Projections, list[str]],
+) -> None:
+    app, projections, citizens = population
+    # 1. every event's postings balance within each unit
+    for citizen in citizens:
+        history = app.events_of(citizen)
+        for event in history:
+            original = history[event.reversed_version - 1] if isinstance(event, ev.Reversed) else None
+            per_unit: dict[str, int] = defaultdict(int)
+            for posting in postings(event, original):
+                per_unit[posting.unit] += posting.debit_fen - posting.credit_fen
+            assert not any(per_unit.values()), (citizen, event.kind, dict(per_unit))
+    national = projections.ledger()
+    units = [projections.ledger(unit) for unit in POOLING_UNITS]
+    # 2. the national ledger is the sum of the units', and it balances
+    assert national["debits_fen"] == national["credits_fen"] > 0
+    assert national["accounts"] == {k: sum(u["accounts"][k] for u in units) for k in national["accounts"]}
+    for unit in units:
+        accounts = unit["accounts"]
+        # 3. bank + receivable = account liabilities + pooled-fund balance, in every unit
+        assert accounts["bank"] + accounts["overpayment_receivable"] == (
+            accounts["ia_liability"]
+            + accounts["temp_ia_liability"]
+            + accounts["temp_pooled_liability"]
+            + unit["pooled_fund_balance_fen"]
+        )
+    # 5. with nothing in transit, what was transferred out nationally equals what was received
+    if national["transfer_in_transit_fen"] == 0:
+        assert national["accounts"]["exp_transfer_out"] <= national["accounts"]["rev_transfer_in"]
