@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from domain.rules import checks
 from standards.rounding import to_fen
 
 
@@ -19,30 +20,14 @@ class Adjustment:
     total_fen: int
 
 
-def _fen(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int amount in fen, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value} fen")
-    return value
-
-
-def _rate(value: Fraction) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, Fraction | int):
-        raise TypeError(f"an adjustment rate must be an exact Fraction, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"an adjustment rate must not be negative, got {value}")
-    return Fraction(value)
-
-
 def adjustment_increment(total_in_force_fen: int, rate: Fraction) -> int:
     """Increment = ROUND(rate × total in force before this adjustment) (§9.2)."""
-    return to_fen(_rate(rate) * _fen("total_in_force_fen", total_in_force_fen))
+    return to_fen(checks.rate("an adjustment rate", rate) * checks.fen("total_in_force_fen", total_in_force_fen))
 
 
 def apply_adjustments(total_fen: int, yearly_rates: Iterable[tuple[int, Fraction]]) -> list[Adjustment]:
     """Apply `(year, rate)` adjustments in increasing year order, each on the total left by the previous (§9.2)."""
-    total = _fen("total_fen", total_fen)
+    total = checks.fen("total_fen", total_fen)
     steps: list[Adjustment] = []
     for year, rate in yearly_rates:
         if isinstance(year, bool) or not isinstance(year, int):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from domain.rules import checks
 from standards.rounding import round_half_up, to_fen
 
 
@@ -32,22 +33,6 @@ class BenefitDetermination:
     total_fen: int
 
 
-def _count(name: str, value: int, *, positive: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} must be {'positive' if positive else 'non-negative'}, got {value}")
-    return value
-
-
-def _ratio(name: str, value: Fraction) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, Fraction | int):
-        raise TypeError(f"{name} must be an exact Fraction, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value}")
-    return Fraction(value)
-
-
 def _index(name: str, value: Decimal) -> Decimal:
     if not isinstance(value, Decimal):
         raise TypeError(f"{name} must be a Decimal, got {type(value).__name__}")
@@ -60,17 +45,17 @@ def _index(name: str, value: Decimal) -> Decimal:
 
 def monthly_index(base_fen: int, reference_wage_fen: int) -> Fraction:
     """i_m = base_m / RW(P, year(m)), kept exact (§8.2)."""
-    base = _count("base_fen", base_fen)
-    return Fraction(base, _count("reference_wage_fen", reference_wage_fen, positive=True))
+    base = checks.count("base_fen", base_fen)
+    return Fraction(base, checks.count("reference_wage_fen", reference_wage_fen, positive=True))
 
 
 def average_contribution_index(
     indices: Sequence[Fraction], deemed_months: int = 0, deemed_index: Fraction = Fraction(1)
 ) -> Decimal:
     """Z = ROUND4((Σ i_m + deemed × z_d) / (actual + deemed)), half up (§8.2)."""
-    deemed = _count("deemed_months", deemed_months)
-    z_d = _ratio("deemed_index", deemed_index)
-    total_index = sum((_ratio("monthly index", index) for index in indices), Fraction(0))
+    deemed = checks.count("deemed_months", deemed_months)
+    z_d = checks.rate("deemed_index", deemed_index)
+    total_index = sum((checks.rate("monthly index", index) for index in indices), Fraction(0))
     months = len(indices) + deemed
     if months == 0:
         raise ValueError("no actual or deemed months: the average contribution index is undefined")
@@ -90,17 +75,17 @@ def determine_benefit(
 ) -> BenefitDetermination:
     """Z → IW = ROUND(W×Z) → basic → account = ROUND(balance/divisor) → transitional → total (§8.1, §8.4).
     Transitional months / index default to deemed months and Z (an override index gets its own ROUND(W × index))."""
-    w = _count("calc_base_fen", calc_base_fen, positive=True)
+    w = checks.count("calc_base_fen", calc_base_fen, positive=True)
     z = _index("average_index", average_index)
-    actual = _count("actual_months", actual_months)
-    deemed = _count("deemed_months", deemed_months)
-    balance = _count("account_balance_fen", account_balance_fen)
+    actual = checks.count("actual_months", actual_months)
+    deemed = checks.count("deemed_months", deemed_months)
+    balance = checks.count("account_balance_fen", account_balance_fen)
     if not isinstance(divisor, Decimal):
         raise TypeError(f"divisor must be a Decimal, got {type(divisor).__name__}")
     if not divisor.is_finite() or divisor <= 0:
         raise ValueError(f"divisor must be a positive finite Decimal, got {divisor}")
-    c_p = _ratio("transitional_coefficient", transitional_coefficient)
-    t_months = deemed if transitional_months is None else _count("transitional_months", transitional_months)
+    c_p = checks.rate("transitional_coefficient", transitional_coefficient)
+    t_months = deemed if transitional_months is None else checks.count("transitional_months", transitional_months)
     t_index = z if transitional_index is None else _index("transitional_index", transitional_index)
     total_months = actual + deemed
     if total_months == 0:

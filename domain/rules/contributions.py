@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal, NamedTuple
 
+from domain.rules import checks
 from standards.rounding import to_fen
 
 ClampDirection = Literal["up", "down"]
@@ -40,27 +41,11 @@ class ContributionSplit:
     total_fen: int
 
 
-def _fen(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int amount in fen, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value} fen")
-    return value
-
-
-def _rate(name: str, value: Fraction) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, Fraction | int):
-        raise TypeError(f"{name} must be an exact Fraction, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value}")
-    return Fraction(value)
-
-
 def clamp_base(declared_fen: int, floor_fen: int, cap_fen: int) -> ClampedBase:
     """Clamp a declared base into [floor, cap], never rejecting it; a clamp raises flag R006 (§3.2)."""
-    _fen("declared_fen", declared_fen)
-    _fen("floor_fen", floor_fen)
-    _fen("cap_fen", cap_fen)
+    checks.fen("declared_fen", declared_fen)
+    checks.fen("floor_fen", floor_fen)
+    checks.fen("cap_fen", cap_fen)
     if floor_fen > cap_fen:
         raise ValueError(f"base floor {floor_fen} fen is above the cap {cap_fen} fen")
     if declared_fen < floor_fen:
@@ -76,11 +61,11 @@ def base_bounds(
     cap_ratio: Fraction = Fraction(3),
 ) -> BaseBounds:
     """RW = ROUND(AW/12), floor ROUND(AW × 0.60/12), cap ROUND(AW × 3.00/12) from AW(p, Y−1) (§3.2)."""
-    wage = _fen("previous_year_average_wage_fen", previous_year_average_wage_fen)
+    wage = checks.fen("previous_year_average_wage_fen", previous_year_average_wage_fen)
     if wage == 0:
         raise ValueError("previous_year_average_wage_fen must be positive")
-    floor = _rate("floor_ratio", floor_ratio)
-    cap = _rate("cap_ratio", cap_ratio)
+    floor = checks.rate("floor_ratio", floor_ratio)
+    cap = checks.rate("cap_ratio", cap_ratio)
     if floor > cap:
         raise ValueError(f"floor_ratio {floor} is above cap_ratio {cap}")
     return BaseBounds(
@@ -92,9 +77,9 @@ def base_bounds(
 
 def split_employee(base_fen: int, employer_rate: Fraction, employee_rate: Fraction) -> ContributionSplit:
     """Employee month: ROUND(base × employer_rate) pooled, ROUND(base × employee_rate) to the account (§3.4)."""
-    base = _fen("base_fen", base_fen)
-    pooled = to_fen(base * _rate("employer_rate", employer_rate))
-    account = to_fen(base * _rate("employee_rate", employee_rate))
+    base = checks.fen("base_fen", base_fen)
+    pooled = to_fen(base * checks.rate("employer_rate", employer_rate))
+    account = to_fen(base * checks.rate("employee_rate", employee_rate))
     return ContributionSplit(pooled_fen=pooled, account_fen=account, total_fen=pooled + account)
 
 
@@ -104,7 +89,7 @@ def split_flexible(
     account_rate: Fraction = FLEXIBLE_ACCOUNT_RATE,
 ) -> ContributionSplit:
     """Flexible worker: ROUND(base × 12%) + ROUND(base × 8%); ROUND(base × 20%) is never computed (§3.4)."""
-    base = _fen("base_fen", base_fen)
-    pooled = to_fen(base * _rate("pooled_rate", pooled_rate))
-    account = to_fen(base * _rate("account_rate", account_rate))
+    base = checks.fen("base_fen", base_fen)
+    pooled = to_fen(base * checks.rate("pooled_rate", pooled_rate))
+    account = to_fen(base * checks.rate("account_rate", account_rate))
     return ContributionSplit(pooled_fen=pooled, account_fen=account, total_fen=pooled + account)

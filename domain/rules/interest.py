@@ -17,6 +17,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TypeAlias
 
+from domain.rules import checks
 from standards.calendar import Month, months_between
 from standards.rounding import to_fen
 
@@ -61,14 +62,6 @@ class YearInterest:
         return InterestCredit(effective=effective, through=self.last_month, amount_fen=self.interest_fen)
 
 
-def _check_rate(name: str, rate: Fraction) -> Fraction:
-    if isinstance(rate, bool) or not isinstance(rate, Fraction | int):
-        raise TypeError(f"{name} must be an exact Fraction, got {type(rate).__name__}")
-    if rate < 0:
-        raise ValueError(f"{name} must not be negative, got {rate}")
-    return Fraction(rate)
-
-
 def _flow_month(when: date | Month) -> Month:
     if isinstance(when, Month):
         return when
@@ -106,7 +99,7 @@ def year_interest(month_end_balances: Sequence[int], rate: Fraction) -> int:
     for balance in month_end_balances:
         if _amount(balance) < 0:
             raise ValueError(f"a month-end balance is never negative, got {balance} fen")
-    return to_fen(_check_rate("rate", rate) * sum(month_end_balances) / 12)
+    return to_fen(checks.rate("rate", rate) * sum(month_end_balances) / 12)
 
 
 def month_end_balance(flows: Sequence[Flow], credits: Sequence[InterestCredit], month: Month) -> int:
@@ -154,10 +147,10 @@ def settlement_interest(
 
 def _rate_of(year: int, rates: Mapping[int, Fraction], fallback_rate: Fraction | None) -> tuple[Fraction, bool]:
     if year in rates:
-        return _check_rate(f"rate of {year}", rates[year]), False
+        return checks.rate(f"rate of {year}", rates[year]), False
     if fallback_rate is None:
         raise ValueError(f"no interest rate for {year} and no fallback rate given")
-    return _check_rate("fallback_rate", fallback_rate), True
+    return checks.rate("fallback_rate", fallback_rate), True
 
 
 def credited_balance(flows: Sequence[Flow], credits: Sequence[InterestCredit], as_of: date) -> int:
@@ -178,5 +171,5 @@ def accrued_interest(flows: Sequence[Flow], credits: Sequence[InterestCredit], a
     current = Month.of(as_of)
     through = current if as_of == current.last_day() else current.shift(-1)
     known = [credit for credit in credits if credit.effective <= as_of]
-    years = settlement_interest(flows, known, through, rates={}, fallback_rate=_check_rate("rate", rate))
+    years = settlement_interest(flows, known, through, rates={}, fallback_rate=checks.rate("rate", rate))
     return sum(year.interest_fen for year in years)

@@ -5,20 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from domain.rules import checks
 from standards.calendar import Month
 
 R008_MESSAGE = (
     "insufficient contribution years: {n} months, {min} required; "
     "continue contributing or transfer to the residents' scheme (out of scope)"
 )
-
-
-def _count(name: str, value: int, *, positive: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} must be {'positive' if positive else 'non-negative'}, got {value}")
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +24,9 @@ class RetirementGroupRule:
     max_delay_months: int
 
     def __post_init__(self) -> None:
-        _count("original_age_months", self.original_age_months, positive=True)
-        _count("step_birth_months", self.step_birth_months, positive=True)
-        _count("max_delay_months", self.max_delay_months)
+        checks.count("original_age_months", self.original_age_months, positive=True)
+        checks.count("step_birth_months", self.step_birth_months, positive=True)
+        checks.count("max_delay_months", self.max_delay_months)
         if not isinstance(self.first_birth_month, Month):
             raise TypeError("first_birth_month must be a Month")
 
@@ -77,11 +70,11 @@ def minimum_contribution_months(
     year: int, base: int = 180, start_year: int = 2029, step: int = 6, maximum: int = 240
 ) -> int:
     """MinMonths(Y) = base for Y ≤ start_year, else min(maximum, base + step × (Y − start_year)) (§7.2)."""
-    _count("year", year, positive=True)
-    _count("start_year", start_year, positive=True)
-    _count("base", base)
-    _count("step", step)
-    if _count("maximum", maximum) < base:
+    checks.count("year", year, positive=True)
+    checks.count("start_year", start_year, positive=True)
+    checks.count("base", base)
+    checks.count("step", step)
+    if checks.count("maximum", maximum) < base:
         raise ValueError(f"maximum {maximum} is below base {base}")
     return base if year <= start_year else min(maximum, base + step * (year - start_year))
 
@@ -102,13 +95,13 @@ def check_retirement_window(
 ) -> list[RuleViolation]:
     """The §7.3 checks of M in §15.1 order (R015, R007, R008), empty when allowed; months are actual + deemed
     up to M (`contribution_months`) and up to LM (`contribution_months_at_legal`, for late > 36)."""
-    n = _count("contribution_months", contribution_months)
-    e = _count("early_months", early_months)
-    late = _count("late_months", late_months)
-    _count("max_early_months", max_early_months)
-    _count("max_late_months", max_late_months)
+    n = checks.count("contribution_months", contribution_months)
+    e = checks.count("early_months", early_months)
+    late = checks.count("late_months", late_months)
+    checks.count("max_early_months", max_early_months)
+    checks.count("max_late_months", max_late_months)
     if contribution_months_at_legal is not None:
-        _count("contribution_months_at_legal", contribution_months_at_legal)
+        checks.count("contribution_months_at_legal", contribution_months_at_legal)
     legal = legal_retirement(birth_month, rule)
     lm = legal.retirement_month
     m = retirement_month

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+from domain.rules import checks
 from standards.rounding import to_fen
 
 DeathCause = Literal["illness", "accident", "work_injury"]
@@ -52,14 +53,6 @@ class Overpayment:
         return self.total_fen - self.account_fen
 
 
-def _fen(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int amount in fen, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value} fen")
-    return value
-
-
 def _months(name: str, value: int | Fraction) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, int | Fraction):
         raise TypeError(f"{name} must be an int or a Fraction of months, got {type(value).__name__}")
@@ -76,7 +69,7 @@ def survivor_benefits(
 ) -> SurvivorBenefits:
     """Funeral = ROUND(funeral_months × RW), lump sum = ROUND(survivor_months × RW); none for work injury
     (§9.4, §15.7)."""
-    wage = _fen("reference_wage_fen", reference_wage_fen)
+    wage = checks.fen("reference_wage_fen", reference_wage_fen)
     funeral = _months("funeral_months", funeral_months)
     survivor = _months("survivor_months", survivor_months)
     if cause not in DEATH_CAUSES:
@@ -88,8 +81,8 @@ def survivor_benefits(
 
 def inheritance(balance_fen: int, overpayment_receivable_fen: int) -> Inheritance:
     """The whole balance is inheritable; the open overpayment receivable is offset against it first (§9.3, §9.5)."""
-    balance = _fen("balance_fen", balance_fen)
-    receivable = _fen("overpayment_receivable_fen", overpayment_receivable_fen)
+    balance = checks.fen("balance_fen", balance_fen)
+    receivable = checks.fen("overpayment_receivable_fen", overpayment_receivable_fen)
     offset = min(balance, receivable)
     return Inheritance(
         inheritable_fen=balance,
@@ -111,11 +104,11 @@ def overpayment_split(
     the part of their account parts actually drawn from the sub-ledger (default all)."""
     if isinstance(overpaid_months, bool) or not isinstance(overpaid_months, int) or overpaid_months <= 0:
         raise ValueError(f"overpaid_months must be a positive int, got {overpaid_months!r}")
-    basic = overpaid_months * _fen("basic_fen", basic_fen)
-    account = overpaid_months * _fen("account_fen", account_fen)
-    transitional = overpaid_months * _fen("transitional_fen", transitional_fen)
-    adjustment = overpaid_months * _fen("adjustment_fen", adjustment_fen)
-    drawn = account if account_drawn_fen is None else _fen("account_drawn_fen", account_drawn_fen)
+    basic = overpaid_months * checks.fen("basic_fen", basic_fen)
+    account = overpaid_months * checks.fen("account_fen", account_fen)
+    transitional = overpaid_months * checks.fen("transitional_fen", transitional_fen)
+    adjustment = overpaid_months * checks.fen("adjustment_fen", adjustment_fen)
+    drawn = account if account_drawn_fen is None else checks.fen("account_drawn_fen", account_drawn_fen)
     if drawn > account:
         raise ValueError(f"account_drawn_fen {drawn} exceeds the account part paid, {account} fen")
     return Overpayment(

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from domain.rules import checks
 from standards.calendar import Month
 from standards.rounding import to_fen
 
@@ -20,14 +21,6 @@ class TransferAmounts:
     account_fen: int
     pooled_fen: int
     total_fen: int
-
-
-def _fen(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int amount in fen, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value} fen")
-    return value
 
 
 def pooled_transfer_amount(
@@ -49,7 +42,7 @@ def pooled_transfer_amount(
         if month in seen:
             raise ValueError(f"month {month} appears twice: a period is paid at most once")
         seen.add(month)
-        _fen(f"base of {month}", base)
+        checks.fen(f"base of {month}", base)
         if month >= from_month:
             total += base
     return to_fen(Fraction(ratio) * total)
@@ -62,7 +55,7 @@ def transfer_amounts(
     from_month: Month = TRANSFER_FROM_MONTH,
 ) -> TransferAmounts:
     """The §5.2 pair: A's whole sub-ledger after settlement interest, plus the pooled amount (§5.3)."""
-    account = _fen("account_fen", account_fen)
+    account = checks.fen("account_fen", account_fen)
     pooled = pooled_transfer_amount(monthly_bases, ratio, from_month)
     return TransferAmounts(account_fen=account, pooled_fen=pooled, total_fen=account + pooled)
 
@@ -71,6 +64,6 @@ def temporary_account_consolidation_amount(
     account_fen: int, pooled_contributions_fen: Iterable[int]
 ) -> TransferAmounts:
     """Temporary sub-ledger with its settled interest plus the full employer / pooled parts recorded in U (§5.4)."""
-    account = _fen("account_fen", account_fen)
-    pooled = sum(_fen("pooled contribution", amount) for amount in pooled_contributions_fen)
+    account = checks.fen("account_fen", account_fen)
+    pooled = sum(checks.fen("pooled contribution", amount) for amount in pooled_contributions_fen)
     return TransferAmounts(account_fen=account, pooled_fen=pooled, total_fen=account + pooled)
