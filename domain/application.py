@@ -45,6 +45,8 @@ class Batch:
     persons: dict[UUID, Person] = field(default_factory=dict)
     records: dict[UUID, CommandRecord] = field(default_factory=dict)
     others: dict[UUID, Any] = field(default_factory=dict)
+    runs_known: RunsKnown | None = None
+    unrecorded: set[UUID] = field(default_factory=set)  # command ids known to have no record yet
 
     def aggregates(self) -> list[Any]:
         return [*self.persons.values(), *self.records.values(), *self.others.values()]
@@ -156,6 +158,8 @@ class PoolingApplication(Application[UUID]):
         key = command_id(unit, serial)
         if key in batch.records:
             return batch.records[key]
+        if key in batch.unrecorded:
+            return None  # the batch asked the store once for all its commands
         # Read past the repository: command records are never cached (they would crowd persons out of the cache).
         found = list(self.events.get(key, limit=1))
         if not found:
@@ -164,6 +168,23 @@ class PoolingApplication(Application[UUID]):
         record = found[0].mutate(None)
         assert isinstance(record, CommandRecord)
         return record
+
+    def _recorded_commands(self, keys: list[UUID]) -> set[UUID]:
+        """Which of these command ids already have a record: one query for a whole batch, not one per message."""
+        if not keys:
+            return set()
+        table = self.recorder.events_table_name  # type: ignore[attr-defined]
+        datastore: Any = self.recorder.datastore  # type: ignore[attr-defined]
+        with datastore.transaction(commit=False) as cursor:
+            if type(datastore).__module__.endswith("sqlite"):
+                marks = ",".join("?" * len(keys))
+                cursor.execute(
+                    f"SELECT DISTINCT originator_id FROM {table} WHERE originator_id IN ({marks})",
+                    [k.hex for k in keys],
+                )
+                return {UUID(row[0]) for row in cursor.fetchall()}
+            cursor.execute(f"SELECT DISTINCT originator_id FROM {table} WHERE originator_id = ANY(%s)", (keys,))
+            return {row["originator_id"] for row in cursor.fetchall()}
 
     def _save_aggregates(self, aggregates: list[Any]) -> None:
         """`save()` without the library's per-object protocol checks (slow on Python 3.11): all are aggregates."""
@@ -202,6 +223,8 @@ class PoolingApplication(Application[UUID]):
         return found
 
     def runs_known(self, batch: Batch | None = None) -> RunsKnown:
+        if batch is not None and batch.runs_known is not None and RUNS_ID not in batch.others:
+            return batch.runs_known  # read once per batch: person messages never record a run
         runs = self.runs(batch)
         key = (len(runs.interest), len(runs.adjustment), runs.version)
         if self._runs_known is None or self._runs_known[0] != key:
@@ -210,6 +233,8 @@ class PoolingApplication(Application[UUID]):
                 adjustment_rates={year: as_rational(rate) for year, (rate, _) in runs.adjustment.items()},
             )
             self._runs_known = (key, known)
+        if batch is not None:
+            batch.runs_known = self._runs_known[1]
         return self._runs_known[1]
 
     # --- submitting ----------------------------------------------------------------------------------
@@ -229,7 +254,7 @@ class PoolingApplication(Application[UUID]):
                 # Persons already done are skipped when the run is resent (sub-commands keyed by serial, §15.9).
                 raise DomainError(ErrorCode.CONFLICT, "another writer changed this run's data; resend it") from None
         for attempt in range(MAX_CONFLICT_RETRIES):
-            batch = Batch()
+            batch, clock = Batch(), self._now
             answer = self._apply(message, batch, issued_by=issued_by, migrate=migrate)
             if answer["status"] == "replayed":
                 return answer
@@ -237,8 +262,12 @@ class PoolingApplication(Application[UUID]):
                 self._save(batch)
                 return answer
             except IntegrityError:
+                self._now = clock  # not saved: a simulated clock must not keep the message's time
                 if attempt == MAX_CONFLICT_RETRIES - 1:
                     raise DomainError(ErrorCode.CONFLICT, "the person was changed concurrently; retry") from None
+            except BaseException:
+                self._now = clock
+                raise
         raise AssertionError("unreachable")
 
     def submit_batch(
@@ -260,17 +289,32 @@ class PoolingApplication(Application[UUID]):
     def _submit_batch(
         self, messages: Iterable[AnyMessage | Mapping[str, Any]], *, issued_by: str | None, migrate: bool
     ) -> list[dict[str, Any] | DomainError | InterchangeError | IdentifierError]:
-        batch = Batch()
-        outcomes: list[dict[str, Any] | DomainError | InterchangeError | IdentifierError] = []
+        batch, clock = Batch(), self._now
+        parsed: list[AnyMessage | InterchangeError] = []
         for data in messages:
             try:
-                message = data if not isinstance(data, Mapping) else parse_message(data)
+                parsed.append(data if not isinstance(data, Mapping) else parse_message(data))
+            except InterchangeError as error:
+                parsed.append(error)
+        keys = [command_id(m.unit, m.serial) for m in parsed if not isinstance(m, InterchangeError)]
+        batch.unrecorded = set(keys) - self._recorded_commands(keys)
+        outcomes: list[dict[str, Any] | DomainError | InterchangeError | IdentifierError] = []
+        for message in parsed:
+            try:
+                if isinstance(message, InterchangeError):
+                    raise message
                 if message.type in RUN_TYPES:
                     raise DomainError(ErrorCode.INVALID_FIELD, "runs are submitted on their own", field="type")
                 outcomes.append(self._apply(message, batch, issued_by=issued_by, migrate=migrate))
             except (DomainError, InterchangeError, IdentifierError) as error:
                 outcomes.append(error)
-        self._save(batch)
+        try:
+            self._save(batch)
+        except BaseException:
+            # Nothing was saved: a simulated clock moved by the batch's messages goes back, else their resend (or
+            # the conflict retry of this batch) would be refused `clock_backwards`.
+            self._now = clock
+            raise
         return outcomes
 
     def _save(self, batch: Batch) -> None:

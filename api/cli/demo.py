@@ -28,7 +28,7 @@ DEFAULT_DEMO_DB = "var/demo.sqlite"
 
 def demo(
     persons: int = typer.Option(
-        300, "--persons", min=10, help="How many insured persons to generate (300 replay in under a minute on 2 cores)."
+        400, "--persons", min=10, help="How many insured persons to generate (400 replay in under a minute on 2 cores)."
     ),
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same population."),
     first_year: int = typer.Option(2003, "--first-year", min=1996, help="First year of the replayed history."),
@@ -52,7 +52,9 @@ def demo(
     started = time.perf_counter()
     refusals, counts = _replay(app, persons, seed, first_year, last_year)
     written = time.perf_counter() - started
-    projections = Projections(app, batch_size=25_000)  # catch-up: few, large batches
+    projections = Projections(
+        app, batch_size=100_000
+    )  # catch-up: few, large batches (each person rebuilt once per batch)
     head = projections.runner.head()
     with Progress(
         TextColumn("projecting"),
