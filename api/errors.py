@@ -1,8 +1,8 @@
 """The one error model over HTTP: `{"error", "message", "field", "rule"}` (INTERCHANGE.md, Answers).
 
 Domain, schema and identifier refusals keep their codes and the HTTP statuses of `standards.codes.ErrorCode`.
-Refusals that only exist at the HTTP edge (an unknown route or job, a wrong method, a body too large) use
-three transport codes of their own, listed in `TRANSPORT_CODES`; nothing is ever answered 200 with an
+Refusals that only exist at the HTTP edge (an unknown route or job, a wrong method, a body too large or of
+the wrong media type, too many requests) use transport codes of their own, listed in `TRANSPORT_CODES`; nothing is ever answered 200 with an
 error inside, and an unexpected fault is a 500 with the same body shape."""
 
 from __future__ import annotations
@@ -28,7 +28,13 @@ from standards.policy import MissingPolicyData
 log = logging.getLogger("pooling.api")
 
 #: Codes of the HTTP edge, not of the interchange standard, with their statuses.
-TRANSPORT_CODES: dict[str, int] = {"not_found": 404, "method_not_allowed": 405, "payload_too_large": 413}
+TRANSPORT_CODES: dict[str, int] = {
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "rate_limited": 429,
+}
 INTERNAL_ERROR = "internal_error"
 
 
@@ -132,8 +138,12 @@ async def _on_http(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_store_down(_: Request, error: Exception) -> JSONResponse:
+async def _on_store_down(request: Request, error: Exception) -> JSONResponse:
     log.warning("store unavailable: %s", mask_ids(str(error)))
+    # Later requests are answered 503 at once until a probe finds the store back (api/availability.py).
+    gate = getattr(getattr(request.app.state, "services", None), "gate", None)
+    if gate is not None:
+        gate.mark_down()
     code = ErrorCode.UNAVAILABLE
     return _respond(
         code.http_status,
@@ -176,8 +186,10 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "unknown_person / unknown_transfer / unknown_serial, or not_found",
         409: "rule_violation, serial_reused, run_exists, rate_mismatch, recovery_exceeds_receivable, conflict",
         413: "payload_too_large",
+        415: "unsupported_media_type: the body's Content-Type is not one this route reads",
         422: "invalid_field, unknown_type, invalid_citizen_id, unsupported_id_region, invalid_uscc, clock_backwards",
         424: "missing_policy_data",
+        429: "rate_limited: too many requests from this token or address (see Retry-After)",
         503: "unavailable: the event store is not reachable",
     }
     return {status: {"model": ApiErrorModel, "description": descriptions[status]} for status in statuses}

@@ -14,12 +14,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import load_key
+from api.availability import StoreGate, StoreGateMiddleware
 from api.errors import install_error_handlers
 from api.jobs import JobRunner
 from api.masking import install_masking
 from api.openapi import install_openapi
+from api.ratelimit import RateLimitMiddleware
 from api.readmodels import GuardedProjections, ProjectionFollower
-from api.routers import console, health, imports, ledgers, messages, persons, projections, risk, session
+from api.routers import audit, console, health, imports, ledgers, messages, persons, projections, risk, session
 from api.services import Services
 from api.settings import ApiSettings
 from domain.application import PoolingApplication
@@ -63,6 +65,7 @@ def build_services(env: Mapping[str, str] | None, settings: ApiSettings) -> Serv
         follower=ProjectionFollower(readmodels, settings.projection_mode, settings.projection_interval),
         jobs=JobRunner(settings.jobs_kept),
         token_key=token_key,
+        gate=StoreGate(app),
     )
 
 
@@ -79,6 +82,7 @@ def create_app(env: Mapping[str, str] | None = None, settings: ApiSettings | Non
         try:
             yield
         finally:
+            audit.wait_for_replays(app)  # a replay thread must not outlive the application it reads
             services.close()
 
     app = FastAPI(
@@ -89,8 +93,11 @@ def create_app(env: Mapping[str, str] | None = None, settings: ApiSettings | Non
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (messages, imports, persons, ledgers, risk, projections, session, health, console):
+    for module in (messages, imports, persons, ledgers, risk, audit, projections, session, health, console):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=console.STATIC), name="static")
+    # Added last, so it runs first: a client over its rate is refused before the store is even looked at.
+    app.add_middleware(StoreGateMiddleware)
+    app.add_middleware(RateLimitMiddleware, rate=chosen.rate_limit_per_second, burst=chosen.rate_limit_burst)
     install_openapi(app)
     return app

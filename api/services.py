@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.availability import StoreGate
 from api.jobs import JobRunner
 from api.readmodels import GuardedProjections, ProjectionFollower
 from api.settings import ApiSettings
@@ -20,6 +21,7 @@ class Services:
     follower: ProjectionFollower
     jobs: JobRunner
     token_key: bytes
+    gate: StoreGate
 
     def close(self) -> None:
         """Stop the threads first (they use the application), then the application's connections."""

@@ -36,4 +36,10 @@ class ApiSettings(BaseSettings):
         default=256 * 1024 * 1024, ge=1, description="largest JSON-lines body `POST /api/v1/imports` accepts"
     )
     jobs_kept: int = Field(default=200, ge=1, description="finished jobs kept in memory for reading back")
+    rate_limit_per_second: float = Field(
+        default=1000.0,
+        ge=0,
+        description="requests a second per verified token (else per client address); 0 turns the limit off",
+    )
+    rate_limit_burst: int = Field(default=2000, ge=1, description="requests a client may send at once")
     series_max_years: int = Field(default=80, ge=1, description="longest yearly series a person endpoint returns")

@@ -169,12 +169,14 @@ class PoolingApplication(Application[UUID]):
         assert isinstance(record, CommandRecord)
         return record
 
-    def _recorded_commands(self, keys: list[UUID]) -> set[UUID]:
-        """Which of these command ids already have a record: one query for a whole batch, not one per message."""
-        if not keys:
+    def _unrecorded_commands(self, keys: list[UUID]) -> set[UUID]:
+        """Which of these command ids have no record yet: one query for a whole batch, not one per message.
+
+        Only for the SQL stores; on any other recorder nothing is assumed (each message then asks on its own)."""
+        table: str | None = getattr(self.recorder, "events_table_name", None)
+        datastore: Any = getattr(self.recorder, "datastore", None)
+        if not keys or table is None or datastore is None:
             return set()
-        table = self.recorder.events_table_name  # type: ignore[attr-defined]
-        datastore: Any = self.recorder.datastore  # type: ignore[attr-defined]
         with datastore.transaction(commit=False) as cursor:
             if type(datastore).__module__.endswith("sqlite"):
                 marks = ",".join("?" * len(keys))
@@ -182,9 +184,11 @@ class PoolingApplication(Application[UUID]):
                     f"SELECT DISTINCT originator_id FROM {table} WHERE originator_id IN ({marks})",
                     [k.hex for k in keys],
                 )
-                return {UUID(row[0]) for row in cursor.fetchall()}
-            cursor.execute(f"SELECT DISTINCT originator_id FROM {table} WHERE originator_id = ANY(%s)", (keys,))
-            return {row["originator_id"] for row in cursor.fetchall()}
+                recorded = {UUID(row[0]) for row in cursor.fetchall()}
+            else:
+                cursor.execute(f"SELECT DISTINCT originator_id FROM {table} WHERE originator_id = ANY(%s)", (keys,))
+                recorded = {row["originator_id"] for row in cursor.fetchall()}
+        return set(keys) - recorded
 
     def _save_aggregates(self, aggregates: list[Any]) -> None:
         """`save()` without the library's per-object protocol checks (slow on Python 3.11): all are aggregates."""
@@ -297,7 +301,7 @@ class PoolingApplication(Application[UUID]):
             except InterchangeError as error:
                 parsed.append(error)
         keys = [command_id(m.unit, m.serial) for m in parsed if not isinstance(m, InterchangeError)]
-        batch.unrecorded = set(keys) - self._recorded_commands(keys)
+        batch.unrecorded = self._unrecorded_commands(keys)
         outcomes: list[dict[str, Any] | DomainError | InterchangeError | IdentifierError] = []
         for message in parsed:
             try:

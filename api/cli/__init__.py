@@ -6,6 +6,7 @@ import typer
 
 from api.cli import (
     audit_commands,  # also adds `person history` to store_commands.person_app
+    backup_commands,
     demo,
     id_commands,
     read_commands,
@@ -39,3 +40,5 @@ app.command("seed")(seed_commands.seed)
 app.add_typer(token_commands.app, name="token")
 app.add_typer(audit_commands.audit_app, name="audit")
 app.add_typer(audit_commands.keys_app, name="keys")
+app.command("backup")(backup_commands.backup)
+app.command("restore")(backup_commands.restore)

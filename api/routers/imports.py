@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["imports and jobs"])
     status_code=202,
     response_model=JobAccepted,
     summary="Import a JSON-lines file of messages (a province's monthly contribution file)",
-    responses=error_responses(401, 403, 413, 422),
+    responses=error_responses(401, 403, 413, 415, 422, 429, 503),
     openapi_extra={"requestBody": import_request_body()},
 )
 def create_import(

@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/v1/messages", tags=["messages"])
     responses={
         200: {"model": Applied, "description": "replayed: this (unit, serial) was applied before; nothing written"},
         202: {"model": JobAccepted, "description": "a run queued as a background job (`background=true`)"},
-        **error_responses(401, 403, 404, 409, 413, 422, 424, 503),
+        **error_responses(401, 403, 404, 409, 413, 415, 422, 424, 429, 503),
     },
     openapi_extra={"requestBody": message_request_body()},
 )
