@@ -595,3 +595,11 @@ def test_the_committed_schemas_equal_freshly_generated_ones() -> None:
     assert set(committed) == set(fresh)
     for name, schema in fresh.items():
         assert committed[name] == render(schema), name
+
+
+def test_a_repeated_key_is_refused_naming_it() -> None:
+    # orjson would keep the last value; a system reading the first would disagree about the command.
+    raw = b'{"type": "contribution", "serial": "s-1", "unit": "44", "citizen_id": "440306197901010037", "period": "2021-04", "base_fen": -5, "base_fen": 600000}'
+    with pytest.raises(InterchangeError) as refused:
+        parse_message(raw)
+    assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID_FIELD, "base_fen")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Any, Final
@@ -105,18 +106,31 @@ class InterchangeError(ValueError):
 def parse_message(data: Mapping[str, Any] | bytes | bytearray | str) -> Message:
     """Validate one message (a mapping, or JSON text or bytes); raise InterchangeError on the first fault."""
     if isinstance(data, bytes | bytearray | str):
+        raw = data
         try:
             data = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             # orjson also refuses nesting deeper than 1024 levels here, so deep input cannot crash us.
             reason = str(exc).splitlines()[0] if str(exc) else "not JSON"
             raise InterchangeError(ErrorCode.INVALID_FIELD, None, f"malformed JSON: {reason}") from None
+        # orjson keeps the last of repeated keys; a proxy or a province system may read the first, so the two
+        # would disagree about the command: a repeated key is refused (only text input can carry one).
+        json.loads(raw, object_pairs_hook=_refuse_repeated_keys)
     if not isinstance(data, Mapping):
         raise InterchangeError(ErrorCode.INVALID_FIELD, None, "a message must be a JSON object")
     try:
         return MESSAGE_ADAPTER.validate_python(data)
     except ValidationError as exc:
         raise _interchange_error(exc.errors(include_url=False, include_input=False)[0], data) from None
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise InterchangeError(ErrorCode.INVALID_FIELD, key, f"{key}: given more than once")
+        seen.add(key)
+    return dict(pairs)
 
 
 def canonical_body(message: MessageBase) -> bytes:
