@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 
 import pytest
+from ledger_checks import assert_every_event_balances, assert_funds_reconcile, assert_national_is_the_sum
 from scenarios import GUANGDONG_MAN, MS_LIN, combined
 
 from domain import events as ev
 from domain.application import PoolingApplication
 from domain.clock import end_of_day
 from projections.dossier import build_dossier, fold
-from projections.postings import postings
 from projections.queries import Projections
 from projections.runs import RunsHistory
 from standards.calendar import Month
@@ -73,14 +72,7 @@ def test_guangdong_man_dossier_before_and_after_the_transfer(app: PoolingApplica
 
 
 def test_every_event_balances_within_each_unit(app: PoolingApplication) -> None:
-    for citizen in (GUANGDONG_MAN, MS_LIN):
-        history = app.events_of(citizen)
-        for event in history:
-            original = history[event.reversed_version - 1] if isinstance(event, ev.Reversed) else None
-            per_unit: dict[str, int] = defaultdict(int)
-            for posting in postings(event, original):
-                per_unit[posting.unit] += posting.debit_fen - posting.credit_fen
-            assert all(balance == 0 for balance in per_unit.values()), (event.kind, per_unit)
+    assert_every_event_balances(app.events_of(citizen) for citizen in (GUANGDONG_MAN, MS_LIN))
 
 
 def test_transfer_in_transit_between_send_and_receipt_and_national_neutrality(app: PoolingApplication) -> None:
@@ -95,18 +87,9 @@ def test_transfer_in_transit_between_send_and_receipt_and_national_neutrality(ap
     assert guangdong["accounts"]["exp_transfer_out"] == jiangsu["accounts"]["rev_transfer_in"] == 1_944_000
     for answer in (july, august, guangdong, jiangsu):
         assert answer["debits_fen"] == answer["credits_fen"]
-    # national balance = the sum over units (no separate national truth)
     units = [projections.ledger(unit, Month(2023, 8)) for unit in ("32", "44")]
-    assert august["accounts"] == {k: sum(u["accounts"][k] for u in units) for k in august["accounts"]}
-    # invariant 3: bank + receivable = account liabilities + pooled-fund balance, per unit
-    for unit in units:
-        accounts = unit["accounts"]
-        assert accounts["bank"] + accounts["overpayment_receivable"] == (
-            accounts["ia_liability"]
-            + accounts["temp_ia_liability"]
-            + accounts["temp_pooled_liability"]
-            + unit["pooled_fund_balance_fen"]
-        )
+    assert_national_is_the_sum(august, units)
+    assert_funds_reconcile(units)
 
 
 def test_ledger_as_known_at_replays_only_what_was_recorded(app: PoolingApplication) -> None:

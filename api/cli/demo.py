@@ -52,18 +52,10 @@ def demo(
     started = time.perf_counter()
     refusals, counts = _replay(app, persons, seed, first_year, last_year)
     written = time.perf_counter() - started
-    projections = Projections(
-        app, batch_size=100_000
-    )  # catch-up: few, large batches (each person rebuilt once per batch)
+    # Catch-up in few, large batches: each person's dossier is rebuilt once per batch.
+    projections = Projections(app, batch_size=100_000)
     head = projections.runner.head()
-    with Progress(
-        TextColumn("projecting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _bar("projecting") as progress:
         task = progress.add_task("views", total=head)
         done = projections.runner.run(on_batch=lambda position, _: progress.update(task, completed=position))
     console.print(
@@ -86,6 +78,12 @@ def _seal(app: PoolingApplication) -> None:
     )
 
 
+def _bar(label: str) -> Progress:
+    return Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
+    )
+
+
 def _replay(
     app: PoolingApplication, persons: int, seed: int, first_year: int, last_year: int
 ) -> tuple[list[dict[str, Any]], Counter[str]]:
@@ -93,14 +91,7 @@ def _replay(
     refusals: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
     total = (last_year - first_year + 1) * 12
-    with Progress(
-        TextColumn("replaying {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _bar("replaying {task.description}") as progress:
         task = progress.add_task("", total=total)
         for index, month in enumerate(generate(persons, seed=seed, first_year=first_year, last_year=last_year)):
             progress.update(task, description=str(Month(first_year, 1).shift(index)))
