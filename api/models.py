@@ -143,9 +143,10 @@ class Finding(BaseModel):
 
 
 class ViewPosition(BaseModel):
-    model_config = example({"position": 186, "lag": 0})
+    model_config = example({"position": 186, "lag": 0, "events_per_second": 21000})
     position: int
     lag: int
+    events_per_second: int = 0  # the view's last catch-up
 
 
 class ProjectionStatus(BaseModel):

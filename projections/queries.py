@@ -132,10 +132,13 @@ class Projections:
         return [f for f in found if rule is None or f["rule"] == rule]
 
     def status(self) -> dict[str, Any]:
-        head = self.runner.head()
-        return {
-            name: {"position": position, "lag": head - position} for name, position in self.runner.positions().items()
-        } | {"head": head}
+        """Each view's position, its lag behind the head, and the speed of its last catch-up."""
+        head, rates = self.runner.head(), self.runner.rates()
+        views = {
+            name: {"position": position, "lag": head - position, "events_per_second": rates[name]}
+            for name, position in self.runner.positions().items()
+        }
+        return views | {"head": head}
 
 
 def _ledger_answer(

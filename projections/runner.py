@@ -16,6 +16,7 @@ from eventsourcing.persistence import Tracking
 from projections.database import ViewCursor, ViewDatabase
 
 TRACKING_TABLE = "pooling_view_tracking"
+RATE_TABLE = "pooling_view_rates"  # the last catch-up's speed per view, for `pooling project status`
 LOCK_ROW = "__runner_lock__"
 
 
@@ -57,6 +58,11 @@ class ProjectionRunner:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (view_name TEXT PRIMARY KEY, "
                 f"position {self.db.big_integer} NOT NULL, updated_at TEXT NOT NULL)"
+            )
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {RATE_TABLE} (view_name TEXT PRIMARY KEY, "
+                f"events {self.db.big_integer} NOT NULL, events_per_second {self.db.big_integer} NOT NULL, "
+                "measured_at TEXT NOT NULL)"
             )
             for view in self.views:
                 view.create(cursor)
@@ -114,7 +120,26 @@ class ProjectionRunner:
             if on_batch is not None:
                 on_batch(decoded[-1][0], len(decoded))
         done.seconds = time.perf_counter() - started
+        if done.events:
+            self._record_rate(chosen, done)
         return done
+
+    def _record_rate(self, views: Sequence[View], done: CatchUp) -> None:
+        with self.db.transaction() as cursor:
+            for view in views:
+                cursor.execute(
+                    f"INSERT INTO {RATE_TABLE} (view_name, events, events_per_second, measured_at) VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT (view_name) DO UPDATE SET events = excluded.events, "
+                    "events_per_second = excluded.events_per_second, measured_at = excluded.measured_at",
+                    (view.name, done.events, round(done.rate), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+                )
+
+    def rates(self) -> dict[str, int]:
+        """Events per second of each view's last catch-up (0 before the first)."""
+        with self.db.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT view_name, events_per_second FROM {RATE_TABLE}")
+            found = {row["view_name"]: int(row["events_per_second"]) for row in cursor.fetchall()}
+        return {view.name: found.get(view.name, 0) for view in self.views}
 
     def _lock(self, cursor: ViewCursor) -> None:
         """A write to one row: the database then serializes runners (PostgreSQL row lock, SQLite write lock)."""

@@ -181,3 +181,15 @@ def test_two_runners_at_once_fold_each_event_once(simulated_env: dict[str, str])
     for name in ("dossiers", "ledgers"):
         clean.runner.rebuild(name)
     assert _view_rows(clean) == raced
+
+
+def test_status_shows_position_lag_and_the_last_catch_up_speed(simulated_env: dict[str, str]) -> None:
+    app = PoolingApplication(env=simulated_env)
+    for message in combined()[:20]:
+        app.submit(message)
+    projections = Projections(app)
+    before = projections.status()
+    assert before["dossiers"] == {"position": 0, "lag": before["head"], "events_per_second": 0}
+    projections.catch_up()
+    after = projections.status()
+    assert after["dossiers"]["lag"] == 0 and after["dossiers"]["events_per_second"] > 0
