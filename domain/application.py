@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, Recording, Transcoder
+from eventsourcing.persistence import IntegrityError, PersistenceError, Recording, Transcoder
 
 from domain import events as ev
 from domain.clock import recorded_date, utc_now
@@ -35,6 +36,7 @@ from standards.policy import MissingPolicyData, Policy, load_policy
 from standards.rounding import as_rational
 
 MAX_CONFLICT_RETRIES = 5
+STARTUP_ATTEMPTS = 5
 RUN_CHUNK = 500  # persons per transaction in a run
 
 
@@ -63,11 +65,27 @@ class PoolingApplication(Application[UUID]):
         # else two threads append to the same cached person and break its version sequence and hash chain.
         self._lock = threading.RLock()
         self._runs_known: tuple[tuple[int, int, int], RunsKnown] | None = None
-        super().__init__(store_environment(env))
+        self._open_store(store_environment(env))
         self.policy = policy or load_policy()
         self.simulated = self._settings_simulated()
         self._now: datetime | None = self._latest_recorded_at() if self.simulated else None
         self.directory = PersonDirectory(self.recorder, self.mapper.to_domain_event)  # type: ignore[arg-type]
+
+    def _open_store(self, env: dict[str, str]) -> None:
+        """Open the store, creating its tables on first use. Processes starting together on a new PostgreSQL
+        database race to create the same tables and functions (duplicate pg_type rows, "tuple concurrently updated"):
+        the loser tries
+        again, and then finds them made."""
+        for attempt in range(STARTUP_ATTEMPTS):
+            try:
+                super().__init__(env)
+                return
+            except Exception as error:
+                # The library wraps some driver errors (IntegrityError on pg_type) and lets others through.
+                from_store = isinstance(error, PersistenceError) or type(error).__module__.startswith("psycopg")
+                if not from_store or attempt == STARTUP_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
