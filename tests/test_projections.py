@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from ledger_checks import assert_every_event_balances, assert_funds_reconcile, assert_national_is_the_sum
 from scenarios import GUANGDONG_MAN, MS_LIN, combined
+from view_checks import (
+    assert_every_event_balances,
+    assert_funds_reconcile,
+    assert_national_is_the_sum,
+    assert_stored_dossier_is_the_fold,
+)
 
 from domain import events as ev
 from domain.application import PoolingApplication
 from domain.clock import end_of_day
-from projections.dossier import build_dossier, fold
+from projections.dossier import fold
 from projections.queries import Projections
-from projections.runs import RunsHistory
 from standards.calendar import Month
 
 
@@ -103,20 +107,7 @@ def test_ledger_as_known_at_replays_only_what_was_recorded(app: PoolingApplicati
 def test_dossier_view_equals_the_fold_of_each_stream(app: PoolingApplication) -> None:
     projections = Projections(app)
     projections.catch_up()
-    runs = RunsHistory(app)
-    for citizen in (GUANGDONG_MAN, MS_LIN):
-        stored = projections.dossier(citizen)
-        state = fold(app.events_of(citizen))
-        last = state.history[-1].recorded_at
-        folded = build_dossier(
-            state,
-            as_of=date.fromisoformat(stored["as_of"]),
-            as_known_at=last,
-            policy=app.policy,
-            fallback_rate=runs.fallback_rate(app.policy, last),
-            simulated=app.simulated,
-        )
-        assert stored == folded
+    assert_stored_dossier_is_the_fold(app, projections, (GUANGDONG_MAN, MS_LIN))
 
 
 def _view_rows(projections: Projections) -> dict[str, list[dict[str, object]]]:

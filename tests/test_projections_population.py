@@ -3,17 +3,18 @@ fold of its stream, every event balances in every unit, and the national ledger 
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from ledger_checks import assert_every_event_balances, assert_funds_reconcile, assert_national_is_the_sum
+from view_checks import (
+    assert_every_event_balances,
+    assert_funds_reconcile,
+    assert_national_is_the_sum,
+    assert_stored_dossier_is_the_fold,
+)
 
 from domain.application import PoolingApplication
 from loadtests.population import PLANTED, generate
 from loadtests.population.feed import feed
-from projections.dossier import build_dossier, fold
 from projections.queries import Projections
-from projections.runs import RunsHistory
 from standards.codes import POOLING_UNITS
 
 
@@ -33,20 +34,7 @@ def test_every_stored_dossier_equals_the_fold_of_its_stream(
     population: tuple[PoolingApplication, Projections, list[str]],
 ) -> None:
     app, projections, citizens = population
-    runs = RunsHistory(app)
-    for citizen in citizens:
-        stored = projections.dossier(citizen)
-        state = fold(app.events_of(citizen))
-        last = state.history[-1].recorded_at
-        folded = build_dossier(
-            state,
-            as_of=date.fromisoformat(stored["as_of"]),
-            as_known_at=last,
-            policy=app.policy,
-            fallback_rate=runs.fallback_rate(app.policy, last),
-            simulated=True,
-        )
-        assert stored == folded, citizen
+    assert_stored_dossier_is_the_fold(app, projections, citizens)
 
 
 def test_ledger_invariants_hold_over_the_population(

@@ -6,6 +6,7 @@ from domain import events as ev
 from domain.commands.context import CommandContext, reject
 from domain.commands.transfers import consolidate_temporary
 from domain.person import Person
+from domain.records import Enrollment
 from standards.calendar import Month
 from standards.codes import PersonStatus
 from standards.identifiers import CitizenId
@@ -25,12 +26,9 @@ def enroll(person: Person | None, message: EnrollmentMessage, ctx: CommandContex
     effective = message.effective
     if effective > ctx.today:
         raise reject("R015", "enrollment effective in the future", "effective")
-    birthday_16 = (
-        citizen.birth.replace(year=citizen.birth.year + 16)
-        if not (citizen.birth.month == 2 and citizen.birth.day == 29)
-        else citizen.birth.replace(year=citizen.birth.year + 16, day=28)
-    )
-    if effective < birthday_16:
+    if Month.of(effective) - citizen.birth_month < MINIMUM_WORKING_AGE_MONTHS or (
+        Month.of(effective) - citizen.birth_month == MINIMUM_WORKING_AGE_MONTHS and effective.day < citizen.birth.day
+    ):
         raise reject("R015", "under the minimum working age of 16 at the effective date", "effective")
     first = state is None or not state.enrollments
     opened = message.account_opened or Month.of(effective)
@@ -117,6 +115,6 @@ def suspend(person: Person, message: SuspensionMessage, ctx: CommandContext) -> 
         raise reject("R015", "suspension effective in the future", "effective")
     latest = state.latest_enrollment_or_suspension(message.effective)
     current = state.current_enrollment()
-    if current is None or current.unit != ctx.unit or latest is None or not hasattr(latest, "kind_of_insured"):
+    if current is None or current.unit != ctx.unit or latest is None or not isinstance(latest, Enrollment):
         raise reject("R003", "the person is not contributing in the sending unit")
     ctx.emit(person, ev.ContributionSuspended, message.effective, reason=message.reason)

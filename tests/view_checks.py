@@ -1,13 +1,16 @@
-"""The ledger invariants of DOMAIN.md §10.4 as assertions the projection tests share."""
+"""Checks the projection tests share: the ledger invariants of DOMAIN.md §10.4, and stored view = fold."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from domain import events as ev
+from projections.dossier import build_dossier, fold
 from projections.postings import postings
+from projections.runs import RunsHistory
 
 
 def assert_every_event_balances(histories: Iterable[Sequence[ev.PersonEvent]]) -> None:
@@ -37,3 +40,21 @@ def assert_funds_reconcile(units: Iterable[dict[str, Any]]) -> None:
             + accounts["temp_pooled_liability"]
             + unit["pooled_fund_balance_fen"]
         ), unit["unit"]
+
+
+def assert_stored_dossier_is_the_fold(app: Any, projections: Any, citizens: Iterable[str]) -> None:
+    """The stored current dossier equals build_dossier over the fold of the stream, at the same two times."""
+    runs = RunsHistory(app)
+    for citizen in citizens:
+        stored = projections.dossier(citizen)
+        state = fold(app.events_of(citizen))
+        last = state.history[-1].recorded_at
+        folded = build_dossier(
+            state,
+            as_of=date.fromisoformat(stored["as_of"]),
+            as_known_at=last,
+            policy=app.policy,
+            fallback_rate=runs.fallback_rate(app.policy, last),
+            simulated=app.simulated,
+        )
+        assert stored == folded, citizen
