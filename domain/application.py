@@ -1,8 +1,8 @@
 """`PoolingApplication`: the only way to change state. One entry point, `submit`, for every interchange message.
 
 Checks run in DOMAIN.md §15.1's order: schema → (unit, serial) seen → simulated clock → identifiers → person
-exists → rules → policy data; then events are written with the command's record in one atomic save.
-A batch applies many messages and saves all their persons in one transaction."""
+exists → rules → policy data; then events are written with the command's row in the command log, in one
+transaction (domain/stores). A batch applies many messages and saves all their persons in one transaction."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from domain.directory import PersonDirectory
 from domain.dispatch import PERSON_HANDLERS, RUN_TYPES, run_for_person, start_run
 from domain.errors import DomainError, UnknownPerson
 from domain.person import Person, person_id
-from domain.registry import RUNS_ID, SETTINGS_ID, CommandRecord, NationalRuns, StoreSettings, command_id
+from domain.registry import RUNS_ID, SETTINGS_ID, CommandKey, CommandRow, NationalRuns, StoreSettings
 from domain.settings import store_environment
 from domain.transcoding import OrjsonTranscoder
 from standards.codes import ErrorCode
@@ -45,13 +45,13 @@ class Batch:
     """Aggregates changed by the messages of one transaction, not yet saved."""
 
     persons: dict[UUID, Person] = field(default_factory=dict)
-    records: dict[UUID, CommandRecord] = field(default_factory=dict)
+    commands: dict[CommandKey, CommandRow] = field(default_factory=dict)
     others: dict[UUID, Any] = field(default_factory=dict)
     runs_known: RunsKnown | None = None
-    unrecorded: set[UUID] = field(default_factory=set)  # command ids known to have no record yet
+    looked_up: dict[CommandKey, CommandRow] | None = None  # the command log's rows for the batch's keys, if asked
 
     def aggregates(self) -> list[Any]:
-        return [*self.persons.values(), *self.records.values(), *self.others.values()]
+        return [*self.persons.values(), *self.others.values()]
 
 
 class PoolingApplication(Application[UUID]):
@@ -121,11 +121,14 @@ class PoolingApplication(Application[UUID]):
         return bool(settings.simulated)
 
     def _latest_recorded_at(self) -> datetime | None:
+        """The simulated clock on opening: the latest recorded_at saved (a command without events included)."""
+        saved: datetime | None = self.recorder.clock()  # type: ignore[attr-defined]
         last = self.recorder.max_notification_id()
         if not last:
-            return None
+            return saved
         notification = self.recorder.select_notifications(last, 1)[0]
-        return self.mapper.to_domain_event(notification).timestamp  # type: ignore[attr-defined, no-any-return]
+        stamped: datetime = self.mapper.to_domain_event(notification).timestamp  # type: ignore[attr-defined]
+        return stamped if saved is None else max(saved, stamped)
 
     def _clock(self, message: AnyMessage) -> datetime:
         if not self.simulated:
@@ -172,52 +175,36 @@ class PoolingApplication(Application[UUID]):
         assert isinstance(person, Person)
         return person
 
-    def _find_record(self, batch: Batch, unit: str, serial: str) -> CommandRecord | None:
-        key = command_id(unit, serial)
-        if key in batch.records:
-            return batch.records[key]
-        if key in batch.unrecorded:
-            return None  # the batch asked the store once for all its commands
-        # Read past the repository: command records are never cached (they would crowd persons out of the cache).
-        found = list(self.events.get(key, limit=1))
-        if not found:
-            return None
-        assert isinstance(found[0], CommandRecord.Recorded)
-        record = found[0].mutate(None)
-        assert isinstance(record, CommandRecord)
-        return record
+    def _find_command(self, batch: Batch, unit: str, serial: str) -> CommandRow | None:
+        """The command log's row for (unit, serial): in the batch, in what the batch looked up, or in the store."""
+        key = (unit, serial)
+        if key in batch.commands:
+            return batch.commands[key]
+        if batch.looked_up is not None:
+            return batch.looked_up.get(key)
+        return self._recorded_commands([key]).get(key)
 
-    def _unrecorded_commands(self, keys: list[UUID]) -> set[UUID]:
-        """Which of these command ids have no record yet: one query for a whole batch, not one per message.
+    def command(self, unit: str, serial: str) -> CommandRow | None:
+        """The command log's row for (unit, serial): the first answer, its digest and who issued it."""
+        return self._recorded_commands([(unit, serial)]).get((unit, serial))
 
-        Only for the SQL stores; on any other recorder nothing is assumed (each message then asks on its own)."""
-        table: str | None = getattr(self.recorder, "events_table_name", None)
-        datastore: Any = getattr(self.recorder, "datastore", None)
-        if not keys or table is None or datastore is None:
-            return set()
-        with datastore.transaction(commit=False) as cursor:
-            if type(datastore).__module__.endswith("sqlite"):
-                marks = ",".join("?" * len(keys))
-                cursor.execute(
-                    f"SELECT DISTINCT originator_id FROM {table} WHERE originator_id IN ({marks})",
-                    [k.hex for k in keys],
-                )
-                recorded = {UUID(row[0]) for row in cursor.fetchall()}
-            else:
-                cursor.execute(f"SELECT DISTINCT originator_id FROM {table} WHERE originator_id = ANY(%s)", (keys,))
-                recorded = {row["originator_id"] for row in cursor.fetchall()}
-        return set(keys) - recorded
+    def _recorded_commands(self, keys: list[CommandKey]) -> dict[CommandKey, CommandRow]:
+        """The command log's rows among these keys: one query for a whole batch, not one per message."""
+        return self.recorder.select_commands(keys) if keys else {}  # type: ignore[attr-defined]
 
-    def _save_aggregates(self, aggregates: list[Any]) -> None:
-        """`save()` without the library's per-object protocol checks (slow on Python 3.11): all are aggregates."""
+    def _save_aggregates(self, aggregates: list[Any], commands: list[CommandRow]) -> None:
+        """`save()` without the library's per-object protocol checks (slow on Python 3.11), with command rows."""
         processing_event: ProcessingEvent[UUID] = ProcessingEvent()
         for aggregate in aggregates:
             processing_event.events.extend(aggregate.collect_events())
             processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs["commands"] = commands
+        if self.simulated and self._now is not None:
+            processing_event.saved_kwargs["clock"] = self._now
         self._notify(self._record(processing_event))
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        """Store the events; cache only the persons (the library would cache every saved aggregate)."""
+        """Store the events and command rows; cache only the persons (the library would cache every aggregate)."""
         recordings = self.events.put(
             processing_event.events, tracking=processing_event.tracking, **processing_event.saved_kwargs
         )
@@ -318,8 +305,9 @@ class PoolingApplication(Application[UUID]):
                 parsed.append(data if not isinstance(data, Mapping) else parse_message(data))
             except InterchangeError as error:
                 parsed.append(error)
-        keys = [command_id(m.unit, m.serial) for m in parsed if not isinstance(m, InterchangeError)]
-        batch.unrecorded = self._unrecorded_commands(keys)
+        batch.looked_up = self._recorded_commands(
+            list({(m.unit, m.serial): None for m in parsed if not isinstance(m, InterchangeError)})
+        )
         outcomes: list[dict[str, Any] | DomainError | InterchangeError | IdentifierError] = []
         for message in parsed:
             try:
@@ -341,10 +329,10 @@ class PoolingApplication(Application[UUID]):
 
     def _save(self, batch: Batch) -> None:
         aggregates = batch.aggregates()
-        if not aggregates:
+        if not aggregates and not batch.commands:
             return
         try:
-            self._save_aggregates(aggregates)
+            self._save_aggregates(aggregates, list(batch.commands.values()))
         except Exception:
             # A failed write must not leave unsaved events in cached aggregates.
             for aggregate in aggregates:
@@ -362,9 +350,9 @@ class PoolingApplication(Application[UUID]):
     ) -> dict[str, Any]:
         """Checks 2-8 of §15.1 for one person message, leaving its events and record in the batch."""
         digest = hashlib.sha256(canonical_body(message)).hexdigest()
-        record = self._find_record(batch, message.unit, message.serial)
-        if record is not None:
-            return self._replayed(record, digest)
+        command = self._find_command(batch, message.unit, message.serial)
+        if command is not None:
+            return self._replayed(command, digest)
         recorded_at = self._clock(message)
         handler = PERSON_HANDLERS.get(message.type)
         if handler is None or (message.type in ("opening_balance", "migrated_benefit") and not migrate):
@@ -406,14 +394,8 @@ class PoolingApplication(Application[UUID]):
             "flags": sorted(set(ctx.flags)),
             **ctx.result,
         }
-        batch.records[command_id(message.unit, message.serial)] = CommandRecord.record(
-            unit=message.unit,
-            serial=message.serial,
-            digest=digest,
-            citizen_id=citizen.number,
-            answer=answer,
-            issued_by=issued_by,
-            timestamp=recorded_at,
+        batch.commands[(message.unit, message.serial)] = CommandRow(
+            message.unit, message.serial, digest, citizen.number, answer, issued_by, recorded_at
         )
         if self.simulated:
             self._now = recorded_at
@@ -423,12 +405,12 @@ class PoolingApplication(Application[UUID]):
         """Whether the store holds events of the stream after `version`."""
         return any(True for _ in self.events.get(stream_id, gt=version, limit=1))
 
-    def _replayed(self, record: CommandRecord, digest: str) -> dict[str, Any]:
-        if record.digest != digest:
+    def _replayed(self, command: CommandRow, digest: str) -> dict[str, Any]:
+        if command.digest != digest:
             raise DomainError(
                 ErrorCode.SERIAL_REUSED, "this (unit, serial) was used for a different message", field="serial"
             )
-        return {**record.answer, "status": "replayed"}
+        return {**command.answer, "status": "replayed"}
 
     def _rollback(self, batch: Batch, stream_id: UUID, person: Person | None, mark: int) -> None:
         """Undo a refused command's events on a batch's person: reload and re-apply what came before it."""
@@ -455,9 +437,9 @@ class PoolingApplication(Application[UUID]):
     def _run(self, message: AnyMessage, *, issued_by: str | None) -> dict[str, Any]:
         """A run: validated once, then one sub-command per person, saved in chunks; the record comes last."""
         digest = hashlib.sha256(canonical_body(message)).hexdigest()
-        record = self._find_record(Batch(), message.unit, message.serial)
-        if record is not None:
-            return self._replayed(record, digest)
+        command = self._find_command(Batch(), message.unit, message.serial)
+        if command is not None:
+            return self._replayed(command, digest)
         recorded_at = self._clock(message)
         batch = Batch()
         runs = self.runs(now=recorded_at)
@@ -492,14 +474,8 @@ class PoolingApplication(Application[UUID]):
                 self._save(batch)
                 batch = Batch()
         answer = {"status": "applied", "serial": message.serial, "events": [], "flags": [], "summary": summary}
-        batch.records[command_id(message.unit, message.serial)] = CommandRecord.record(
-            unit=message.unit,
-            serial=message.serial,
-            digest=digest,
-            citizen_id=None,
-            answer=answer,
-            issued_by=issued_by,
-            timestamp=recorded_at,
+        batch.commands[(message.unit, message.serial)] = CommandRow(
+            message.unit, message.serial, digest, None, answer, issued_by, recorded_at
         )
         self._save(batch)
         if self.simulated:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from standards.codes import ErrorCode
+from standards.identifiers import IdentifierError
+from standards.interchange import InterchangeError
+from standards.policy import MissingPolicyData
 
 
 class DomainError(Exception):
@@ -28,3 +33,16 @@ class UnknownPerson(DomainError):
     def __init__(self, citizen_id: str) -> None:
         super().__init__(ErrorCode.UNKNOWN_PERSON, "no person is enrolled with this citizen ID", field="citizen_id")
         self.citizen_id = citizen_id
+
+
+def error_body(error: Exception) -> dict[str, Any] | None:
+    """Any refusal as the interchange error body `{"error", "message", "field", "rule"}`; None if not a refusal."""
+    if isinstance(error, DomainError):
+        return error.as_answer()
+    if isinstance(error, InterchangeError):
+        return {"error": error.code.value, "message": error.message, "field": error.field, "rule": None}
+    if isinstance(error, IdentifierError):
+        return {"error": error.code.value, "message": str(error), "field": error.field or "citizen_id", "rule": None}
+    if isinstance(error, MissingPolicyData):
+        return {"error": "missing_policy_data", "message": str(error), "field": None, "rule": None}
+    return None

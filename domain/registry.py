@@ -1,26 +1,45 @@
-"""Store-wide records kept as small aggregates: the command log (idempotency), store settings, national runs."""
+"""Store-wide records: the command log's rows (idempotency), and two small aggregates, store settings and
+national runs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.domain import Aggregate
 
-COMMAND_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pooling:command")
 SETTINGS_ID = uuid5(NAMESPACE_URL, "urn:pooling:store-settings")
 RUNS_ID = uuid5(NAMESPACE_URL, "urn:pooling:national-runs")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+CommandKey = tuple[str, str]  # (unit, serial): one command nationally (INTERCHANGE.md)
 
-def command_id(unit: str, serial: str) -> UUID:
-    """The (unit, serial) pair names one command nationally (INTERCHANGE.md)."""
-    return uuid5(COMMAND_NAMESPACE, f"{unit}/{serial}")
+
+@dataclass(frozen=True)
+class CommandRow:
+    """A command that was applied: its canonical digest and first answer, so a resend is answered the same.
+
+    Kept in the store's command log (domain/stores), written in the transaction that writes its events."""
+
+    unit: str
+    serial: str
+    digest: str
+    citizen_id: str | None
+    answer: dict[str, Any]
+    issued_by: str | None
+    recorded_at: datetime
+
+    @property
+    def key(self) -> CommandKey:
+        return (self.unit, self.serial)
 
 
 class CommandRecord(Aggregate):
-    """A command that was applied: its canonical digest and first answer, so a resend is answered the same."""
+    """Legacy: how stores written before the command log kept a command (one aggregate per command, in the log).
+
+    Never written now; kept so that such stores still decode, and so their records can be imported."""
 
     class Recorded(Aggregate.Created):
         unit: str
@@ -40,9 +59,8 @@ class CommandRecord(Aggregate):
         self.answer: dict[str, Any] = {}
         self.issued_by: str | None = None
 
-    @classmethod
-    def record(cls, *, unit: str, serial: str, **fields: Any) -> CommandRecord:
-        return cls._create(cls.Recorded, id=command_id(unit, serial), unit=unit, serial=serial, **fields)
+
+LEGACY_RECORD_TOPIC = "domain.registry:CommandRecord.Recorded"
 
 
 class StoreSettings(Aggregate):

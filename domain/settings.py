@@ -5,7 +5,7 @@
   the last commits for speed (the demo's choice; FULL by default);
 - `PERSISTENCE_MODULE=eventsourcing.postgres` with `POSTGRES_DBNAME`, `POSTGRES_HOST`, `POSTGRES_PORT`,
   `POSTGRES_USER`, `POSTGRES_PASSWORD` (and the library's other `POSTGRES_*` settings): PostgreSQL.
-Tables are created on first use by the library."""
+Tables are created on first use by the library (and the command log's by domain/stores)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 DEFAULT_SQLITE_PATH = "var/pooling.sqlite"
+STORES = {
+    "eventsourcing.sqlite": "domain.stores.sqlite:PoolingSQLiteFactory",
+    "eventsourcing.postgres": "domain.stores.postgres:PoolingPostgresFactory",
+    "eventsourcing.popo": "domain.stores.popo:PoolingPOPOFactory",
+}
+
+
+def is_postgres(env: Mapping[str, str]) -> bool:
+    """Whether these settings name a PostgreSQL store (the library's module name or ours)."""
+    return str(env.get("PERSISTENCE_MODULE") or "") in ("eventsourcing.postgres", STORES["eventsourcing.postgres"])
 
 
 def store_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -21,10 +31,9 @@ def store_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     given = dict(env or {})
     merged = {**os.environ, **given}
     module = merged.get("PERSISTENCE_MODULE") or "eventsourcing.sqlite"
-    if module == "eventsourcing.sqlite":
-        module = "domain.sqlite_store:PoolingSQLiteFactory"  # the library's SQLite, plus a synchronous setting
+    module = STORES.get(module, module)  # the library's stores, plus the command log (domain/stores)
     chosen = dict(given, PERSISTENCE_MODULE=module)
-    if module.endswith(("sqlite", "PoolingSQLiteFactory")):
+    if module == STORES["eventsourcing.sqlite"]:
         path = merged.get("POOLING_DB") or merged.get("SQLITE_DBNAME") or DEFAULT_SQLITE_PATH
         if path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)

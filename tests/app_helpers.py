@@ -10,13 +10,10 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.application import PoolingApplication
 from domain.errors import DomainError
 from domain.hashing import chain_hash
 from domain.person import person_id
-from domain.registry import command_id
 from standards.calendar import Month, months_between
 from standards.identifiers import IdentifierError
 from standards.interchange import InterchangeError
@@ -273,14 +270,11 @@ def refuse(app: PoolingApplication, message: dict[str, Any], code: str, rule: st
 
 
 def _record_version(app: PoolingApplication, message: dict[str, Any]) -> int | None:
-    """The version of the command record of (unit, serial), None when there is none."""
+    """1 when the command log holds (unit, serial), None when it does not."""
     unit, serial = message.get("unit"), message.get("serial")
     if not isinstance(unit, str) or not isinstance(serial, str):
         return None
-    try:
-        return int(app.repository.get(command_id(unit, serial)).version)
-    except AggregateNotFoundError:
-        return None
+    return 1 if app.command(unit, serial) is not None else None
 
 
 def _version_or_none(app: PoolingApplication, citizen: Any) -> int | None:

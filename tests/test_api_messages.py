@@ -14,8 +14,6 @@ from app_helpers import citizen_id
 from scenarios import GUANGDONG_MAN, at, guangdong_man_moves_to_jiangsu
 from test_api_helpers import Harness, assert_error, harness
 
-from domain.registry import command_id
-
 MESSAGES = "/api/v1/messages"
 
 
@@ -61,8 +59,8 @@ def test_a_message_is_applied_once_and_a_retry_is_replayed(api: Harness) -> None
     assert head(api) == written
 
     # The write records who issued it: role, unit and the token's id.
-    record = api.services.app.repository.get(command_id("32", "32-202308-1"))
-    assert record.issued_by.startswith("province:32:")
+    record = api.services.app.command("32", "32-202308-1")
+    assert record is not None and record.issued_by is not None and record.issued_by.startswith("province:32:")
 
 
 def test_concurrent_retries_apply_a_message_exactly_once(api: Harness) -> None:

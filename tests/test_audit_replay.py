@@ -245,7 +245,7 @@ def test_the_cli_seals_replays_names_a_break_and_tells_a_history(
     runner = CliRunner()
 
     assert runner.invoke(cli, ["keys", "init"]).exit_code == 0
-    sealed = runner.invoke(cli, ["audit", "checkpoint", "--range-size", "100"])
+    sealed = runner.invoke(cli, ["audit", "checkpoint", "--range-size", "50"])
     assert sealed.exit_code == 0 and "2 checkpoints written" in sealed.output
     passed = runner.invoke(cli, ["audit", "replay", "--out", str(tmp_path / "out")])
     assert passed.exit_code == 0 and passed.output.strip().startswith("PASSED"), passed.output

@@ -15,11 +15,12 @@ from uuid import UUID
 from scenarios import combined
 
 from domain.application import PoolingApplication
+from domain.settings import is_postgres
 from domain.person import person_id
 from projections.audit import generate_key, load_private_key, seal
 from projections.queries import Projections
 
-RANGE = 64  # small ranges, so a store of ~190 rows has several checkpoints
+RANGE = 40  # small ranges, so a store of ~100 rows has several checkpoints
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class RawStore:
     """Plain SQL on the store's database, bypassing the application."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.sqlite = not str(env.get("PERSISTENCE_MODULE") or "").endswith("postgres")
+        self.sqlite = not is_postgres(env)
         if self.sqlite:
             self.connection: Any = sqlite3.connect(env["POOLING_DB"], isolation_level=None)
             self.table, self.position = "stored_events", "rowid"

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import pytest
 from scenarios import GUANGDONG_MAN
-from test_audit_support import Sealed, codes, errors, sealed_store
+from test_audit_support import RANGE, Sealed, codes, errors, sealed_store
 
 from projections.audit import start_replay
 
@@ -184,7 +184,7 @@ def test_a_changed_view_row_is_named_with_both_values(sealed: Sealed) -> None:
 
 def test_an_altered_checkpoint_fails_its_signature(sealed: Sealed) -> None:
     sealed.raw.execute("UPDATE audit_checkpoints SET leaf_count = leaf_count - 1 WHERE first_position = 1")
-    sealed.raw.execute("DELETE FROM audit_checkpoints WHERE first_position = %s", (65,))
+    sealed.raw.execute("DELETE FROM audit_checkpoints WHERE first_position = %s", (RANGE + 1,))
 
     report = replay(sealed)
 

@@ -136,7 +136,7 @@ def test_a_batch_that_failed_to_save_leaves_the_simulated_clock_where_the_store_
         apply_all(app, lines[:5])
         save = app._save_aggregates
 
-        def store_down(aggregates: list[Any]) -> None:
+        def store_down(aggregates: list[Any], commands: list[Any]) -> None:
             raise OperationalError("disk I/O error")
 
         monkeypatch.setattr(app, "_save_aggregates", store_down)

@@ -27,7 +27,6 @@ from app_helpers import at, back_pay, broken_links, contribute, enroll
 from domain import events as ev
 from domain.application import PoolingApplication
 from domain.errors import DomainError
-from domain.registry import CommandRecord
 from projections.audit import start_replay
 from projections.queries import Projections
 from standards.identifiers import make_citizen_id
@@ -170,17 +169,19 @@ def cli_env(store_env: dict[str, str]) -> dict[str, str]:
 
 
 # --- what must hold after any fault ---------------------------------------------------------------------------
-def _log(app: PoolingApplication) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], list[str]]]:
-    """One pass over the whole log: command records by (unit, serial), person event types by (unit, serial)."""
-    records: dict[tuple[str, str], dict[str, Any]] = {}
+def _log(
+    app: PoolingApplication, messages: list[dict[str, Any]]
+) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], list[str]]]:
+    """The command log's answers by (unit, serial) for these messages; one pass over the whole event log for the
+    person event types by (unit, serial)."""
+    keys = list({(m["unit"], m["serial"]) for m in messages})
+    records = {key: row.answer for key, row in app.recorder.select_commands(keys).items()}  # type: ignore[attr-defined]
     events: dict[tuple[str, str], list[str]] = defaultdict(list)
     start = 0
     while section := app.recorder.select_notifications(start, 5000, inclusive_of_start=False):
         for notification in section:
             event = app.mapper.to_domain_event(notification)
-            if isinstance(event, CommandRecord.Recorded):
-                records[(event.unit, event.serial)] = event.answer
-            elif isinstance(event, ev.PersonEvent):
+            if isinstance(event, ev.PersonEvent):
                 events[(event.unit, event.serial)].append(event.kind)
         start = section[-1].id
     return records, events
@@ -189,7 +190,7 @@ def _log(app: PoolingApplication) -> tuple[dict[tuple[str, str], dict[str, Any]]
 def assert_nothing_half_written(app: PoolingApplication, messages: list[dict[str, Any]]) -> set[str]:
     """Every message is wholly written (its command record and exactly the events its answer names) or wholly
     absent (no record, no event carrying its serial); every person's hash chain is intact. Returns the landed."""
-    records, events = _log(app)
+    records, events = _log(app, messages)
     for citizen in {m["citizen_id"] for m in messages if "citizen_id" in m}:
         assert broken_links(app, citizen) == [], f"broken hash chain for {citizen}"
     done: set[str] = set()

@@ -30,7 +30,7 @@ from eventsourcing.utils import Environment
 
 from api.cli.common import console, fail, print_json
 from domain.application import PoolingApplication
-from domain.settings import store_environment
+from domain.settings import is_postgres, store_environment
 
 PG_MAGIC = b"PGDMP"  # the first bytes of a pg_dump custom-format archive
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -53,7 +53,7 @@ def configured_store() -> Store:
     """Where `PoolingApplication()` would open its store, without opening it (that would create tables)."""
     # As the application builds it: the process environment, overridden by the store's own settings.
     env = Environment(PoolingApplication.name, {**os.environ, **store_environment()})
-    if str(env.get("PERSISTENCE_MODULE") or "").endswith("postgres"):
+    if is_postgres({"PERSISTENCE_MODULE": str(env.get("PERSISTENCE_MODULE") or "")}):
         libpq = {
             "PGHOST": env.get("POSTGRES_HOST") or "127.0.0.1",
             "PGPORT": env.get("POSTGRES_PORT") or "5432",

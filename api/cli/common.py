@@ -12,10 +12,7 @@ import typer
 from rich.console import Console
 
 from domain.application import PoolingApplication
-from domain.errors import DomainError
-from standards.identifiers import IdentifierError
-from standards.interchange import InterchangeError
-from standards.policy import MissingPolicyData
+from domain.errors import error_body
 
 console = Console()
 errors = Console(stderr=True)
@@ -28,16 +25,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def error_answer(error: Exception) -> dict[str, Any]:
-    """Any refusal as the interchange error body."""
-    if isinstance(error, DomainError):
-        return error.as_answer()
-    if isinstance(error, InterchangeError):
-        return {"error": error.code.value, "message": error.message, "field": error.field, "rule": None}
-    if isinstance(error, IdentifierError):
-        return {"error": error.code.value, "message": str(error), "field": error.field or "citizen_id", "rule": None}
-    if isinstance(error, MissingPolicyData):
-        return {"error": "missing_policy_data", "message": str(error), "field": None, "rule": None}
-    raise error
+    """Any refusal as the interchange error body (anything else is raised again)."""
+    body = error_body(error)
+    if body is None:
+        raise error
+    return body
 
 
 @contextmanager

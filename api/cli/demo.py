@@ -4,7 +4,6 @@ to see of it — the national balance, two units' trial balances, a dossier at t
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -14,11 +13,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli.common import console, error_answer
+from api.cli.common import console
 from api.cli.read_commands import _print_dossier, print_findings, print_ledger
 from domain.application import PoolingApplication
-from loadtests.population import PLANTED, generate
-from loadtests.population.feed import segments
+from loadtests.seeding import SeedReport, SeedSpec, seed
 from projections.audit import generate_key, key_path, load_private_key, seal
 from projections.queries import Projections
 from standards.calendar import Month
@@ -28,14 +26,21 @@ DEFAULT_DEMO_DB = "var/demo.sqlite"
 
 def demo(
     persons: int = typer.Option(
-        400, "--persons", min=10, help="How many insured persons to generate (400 replay in under a minute on 2 cores)."
+        2000, "--persons", min=10, help="How many insured persons to generate (2,000 take about a minute on 2 cores)."
     ),
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same population."),
-    first_year: int = typer.Option(2003, "--first-year", min=1996, help="First year of the replayed history."),
+    first_year: int = typer.Option(2006, "--first-year", min=1996, help="First year of the replayed history."),
     last_year: int = typer.Option(2025, "--last-year", help="Last year of the replayed history."),
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="Processes replaying person shards (default: one per CPU)."
+    ),
     db: Path = typer.Option(None, "--db", help=f"SQLite file to (re)create; default $POOLING_DB or {DEFAULT_DEMO_DB}."),
 ) -> None:
-    """Replay a deterministic population (6+ units, 20+ years) on a fresh simulated SQLite store and show it."""
+    """Replay a deterministic population (6+ units, 20+ years) on a fresh simulated SQLite store and show it.
+
+    The persons are cut into shards, one process each; every shard runs every message through the real command
+    path (`PoolingApplication` on a simulated clock) and its rows are written in large transactions
+    (loadtests/seeding, the bulk seeder). Then the views catch up and the log is sealed with signed checkpoints."""
     path = Path(db or os.environ.get("POOLING_DB") or DEFAULT_DEMO_DB)
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -47,23 +52,30 @@ def demo(
         "POOLING_SIMULATED": "1",
         "POOLING_SQLITE_SYNCHRONOUS": "NORMAL",
     }
-    app = PoolingApplication(env=env)
-    console.print(f"[bold]pooling demo[/]: {persons} persons, {first_year}–{last_year}, seed {seed}, store {path}")
-    started = time.perf_counter()
-    refusals, counts = _replay(app, persons, seed, first_year, last_year)
-    written = time.perf_counter() - started
-    # Catch-up in few, large batches: each person's dossier is rebuilt once per batch.
-    projections = Projections(app, batch_size=100_000)
-    head = projections.runner.head()
-    with _bar("projecting") as progress:
-        task = progress.add_task("views", total=head)
-        done = projections.runner.run(on_batch=lambda position, _: progress.update(task, completed=position))
+    count = workers or os.cpu_count() or 1
+    spec = SeedSpec(persons=persons, seed=seed, first_year=first_year, last_year=last_year, shards=count)
     console.print(
-        f"wrote {head:,} events from {sum(counts.values()):,} messages in {written:.1f} s; "
-        f"projected {done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} events/s)"
+        f"[bold]pooling demo[/]: {persons:,} persons, {first_year}–{last_year}, seed {seed}, store {path}, "
+        f"{count} shard{'s' if count > 1 else ''}"
     )
-    _show(app, projections, refusals, last_year)
-    _seal(app)
+    report = _replay(env, spec, count)
+    app = PoolingApplication(env=env)
+    try:
+        # Catch-up in few, large batches: each person's dossier is rebuilt once per batch.
+        projections = Projections(app, batch_size=250_000)
+        head = projections.runner.head()
+        with _bar("projecting") as progress:
+            task = progress.add_task("views", total=head)
+            done = projections.runner.run(on_batch=lambda position, _: progress.update(task, completed=position))
+        console.print(
+            f"wrote {report.events:,} events from {report.messages:,} messages in {report.seconds:.1f} s "
+            f"({report.events_per_second:,.0f} events/s); "
+            f"projected {done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} events/s)"
+        )
+        _show(app, projections, report, last_year)
+        _seal(app)
+    finally:
+        app.close()
 
 
 def _seal(app: PoolingApplication) -> None:
@@ -84,36 +96,31 @@ def _bar(label: str) -> Progress:
     )
 
 
-def _replay(
-    app: PoolingApplication, persons: int, seed: int, first_year: int, last_year: int
-) -> tuple[list[dict[str, Any]], Counter[str]]:
-    """Apply the generated months: person messages in batches (one transaction each), runs one by one."""
-    refusals: list[dict[str, Any]] = []
-    counts: Counter[str] = Counter()
-    total = (last_year - first_year + 1) * 12
-    with _bar("replaying {task.description}") as progress:
-        task = progress.add_task("", total=total)
-        for index, month in enumerate(generate(persons, seed=seed, first_year=first_year, last_year=last_year)):
-            progress.update(task, description=str(Month(first_year, 1).shift(index)))
-            for is_run, messages in segments(month, 5000):
-                counts.update(message["type"] for message in messages)
-                if is_run:
-                    outcomes: list[Any] = []
-                    for message in messages:
-                        try:
-                            outcomes.append(app.submit(message))
-                        except Exception as error:  # refusals are shown below, whatever their kind
-                            outcomes.append(error)
-                else:
-                    outcomes = app.submit_batch(messages)
-                for message, outcome in zip(messages, outcomes, strict=True):
-                    if not isinstance(outcome, dict):
-                        refusals.append({**error_answer(outcome), "sent": message})
-            progress.advance(task)
-    return refusals, counts
+def _replay(env: dict[str, str], spec: SeedSpec, workers: int) -> SeedReport:
+    """Every month of the population through the command path, shard by shard in parallel, with a progress bar."""
+    columns = (
+        TextColumn("replaying"),
+        BarColumn(),
+        TextColumn("{task.fields[month]}"),
+        TextColumn("{task.fields[events]:,} events"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("replay", total=spec.months * spec.shards, month="", events=0)
+        done = events = 0
+
+        def advance(months: int, messages: int, rows: int) -> None:
+            nonlocal done, events
+            done, events = done + months, events + rows
+            month = Month(spec.first_year, 1).shift(min(done // spec.shards, spec.months - 1))
+            bar.update(task, completed=done, month=str(month), events=events)
+
+        report = seed(env, spec, workers=workers, progress=advance)
+    return report
 
 
-def _show(app: PoolingApplication, projections: Projections, refusals: list[dict[str, Any]], last_year: int) -> None:
+def _show(app: PoolingApplication, projections: Projections, report: SeedReport, last_year: int) -> None:
+    refusals, planted = report.refusals, report.planted
     kinds: Counter[str] = Counter()
     for notification in projections.all_notifications():
         kinds[notification.topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]] += 1
@@ -132,7 +139,7 @@ def _show(app: PoolingApplication, projections: Projections, refusals: list[dict
         refused.add_row(
             sent["serial"],
             sent["type"],
-            sent.get("citizen_id", ""),
+            sent.get("citizen_id") or "",
             refusal["error"],
             refusal.get("rule") or "",
             refusal["message"],
@@ -144,28 +151,28 @@ def _show(app: PoolingApplication, projections: Projections, refusals: list[dict
     for unit in ("44", "32"):
         print_ledger(projections.ledger(unit, end))
 
-    person = _storyteller(app)
+    person = _storyteller(planted)
     if person:
         history = app.events_of(person)
         middle = history[len(history) // 2].effective_date
         for as_of in (middle, date(last_year, 12, 31)):
             _print_dossier(projections.dossier(person, as_of))
     print_findings(projections.risk_findings())
-    console.print(f"planted: {PLANTED.get('duplicate', {})}")
+    console.print(f"planted: {planted.get('duplicate', {})}")
 
 
-def _storyteller(app: PoolingApplication) -> str | None:
+def _storyteller(planted: dict[str, Any]) -> str | None:
     """A person whose record shows most of the system: moved, retired, and (if possible) died."""
-    examples = PLANTED.get("examples", {})
+    examples = planted.get("examples", {})
     if isinstance(examples, dict):
         moved_and_retired = [cid for cid in examples.get("transferred", []) if cid in examples.get("retired", [])]
         if moved_and_retired:
             return str(moved_and_retired[0])
     for key in ("late_death", "transfer", "retirement"):
-        found = PLANTED.get(key)
+        found = planted.get(key)
         if isinstance(found, dict) and found.get("citizen_id"):
             return str(found["citizen_id"])
-    examples = PLANTED.get("examples", {})
+    examples = planted.get("examples", {})
     if isinstance(examples, dict):
         for ids in examples.values():
             if ids:

@@ -2,7 +2,7 @@
 
 Resumable: each shard's progress row (months done, events written, its runs' outcomes) commits with its rows. A
 restarted shard replays its months from the start (the command path is deterministic) and writes only the months
-after its progress row; the final phase (run records) commits with the seed's `finished` mark."""
+after its progress row; the final phase (the runs' command rows) commits with the seed's `finished` mark."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from queue import Empty
 from typing import Any
 
 from domain.application import PoolingApplication
-from loadtests.seeding.runs import run_records
+from loadtests.seeding.runs import run_commands
 from loadtests.seeding.shard import run_shard
 from loadtests.seeding.stores import META, open_store, prepare
 
@@ -46,6 +46,8 @@ class SeedReport:
     seconds: float = 0.0
     resumed_shards: int = 0
     already_finished: bool = False
+    refusals: list[dict[str, Any]] = field(default_factory=list)  # messages the command path refused
+    planted: dict[str, Any] = field(default_factory=dict)  # what the population planted (loadtests.population)
 
     @property
     def events_per_second(self) -> float:
@@ -76,13 +78,20 @@ def seed(
     finally:
         store.close()
     count = (os.cpu_count() or 1) if workers is None else workers
+
+    def counting(months: int, messages: int, events: int) -> None:
+        report.messages += messages
+        if progress is not None:
+            progress(months, messages, events)
+
     if count == 0:
         for shard in pending:
-            _messages, events = seed_shard(dict(env), spec, shard, progress)
+            _messages, events = seed_shard(dict(env), spec, shard, counting)
             report.events += events
     else:
-        report.events += _in_processes(env, spec, pending, min(count, len(pending) or 1), progress)
+        report.events += _in_processes(env, spec, pending, min(count, len(pending) or 1), counting)
     report.events += _finish(env, spec)
+    report.refusals, report.planted = _outcomes(env, spec)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -99,7 +108,7 @@ def _check_meta(store: Any, env: Mapping[str, str], spec: SeedSpec) -> dict[str,
         finally:
             app.close()
         meta = {"spec": wanted, "finished": False}
-        store.write(META, [], meta)
+        store.write(META, [], [], meta)
     elif meta["spec"] != wanted:
         raise SeedMismatch(f"the store holds an unfinished seed of {meta['spec']}, not {wanted}")
     return dict(meta)
@@ -114,6 +123,8 @@ def seed_shard(env: dict[str, str], spec: SeedSpec, shard: int, progress: Progre
         events = int(state.get("events", 0))
         messages = 0
         runs: list[dict[str, Any]] = []
+        refusals: list[dict[str, Any]] = list(state.get("refusals", []))
+        clock = str(state.get("clock", ""))
 
         def on_month(count: int, rows: int) -> None:
             nonlocal messages
@@ -136,7 +147,18 @@ def seed_shard(env: dict[str, str], spec: SeedSpec, shard: int, progress: Progre
                 continue  # written before the restart: replayed only to rebuild the shard's state
             events += len(output.rows)
             final = output.month == spec.months
-            store.write(shard, output.rows, {"month": output.month, "events": events, "done": final, "runs": runs})
+            clock = max([clock, *(command.recorded_at.isoformat() for command in output.commands)])
+            refusals.extend(output.refusals)
+            mark = {
+                "month": output.month,
+                "events": events,
+                "done": final,
+                "runs": runs,
+                "clock": clock,
+                "refusals": refusals,
+                **({"planted": output.planted} if output.planted else {}),
+            }
+            store.write(shard, output.rows, output.commands, mark)
         return messages, events
     finally:
         store.close()
@@ -180,19 +202,36 @@ def _drain(queue: Any, progress: Progress | None) -> None:
             progress(months, count, rows)
 
 
-def _finish(env: Mapping[str, str], spec: SeedSpec) -> int:
-    """Write every run's command record from all shards' outcomes, with the `finished` mark."""
+def _outcomes(env: Mapping[str, str], spec: SeedSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every refusal of the seed, shard by shard (a run's in shard 0 only: every shard refuses it alike), and the
+    population's planted facts (every shard planned the whole population)."""
     store = open_store(env)
-    app = PoolingApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})  # only its mapper is used
+    try:
+        progress = store.progress()
+    finally:
+        store.close()
+    refusals = [refusal for shard in range(spec.shards) for refusal in progress.get(shard, {}).get("refusals", [])]
+    return refusals, dict(progress.get(0, {}).get("planted", {}))
+
+
+def _finish(env: Mapping[str, str], spec: SeedSpec) -> int:
+    """Write every run's command row from all shards' outcomes, with the `finished` mark; set the store's clock."""
+    store = open_store(env)
     try:
         progress = store.progress()
         if progress[META].get("finished"):
             return 0
         if not all(progress.get(shard, {}).get("done") for shard in range(spec.shards)):
             raise RuntimeError("a shard did not finish")
-        rows = run_records(app, [progress[shard]["runs"] for shard in range(spec.shards)])
-        store.write(META, rows, {**progress[META], "finished": True})
-        return len(rows)
+        rows = run_commands([progress[shard]["runs"] for shard in range(spec.shards)])
+        # A simulated store's clock: the latest recorded_at of any command, as the command path leaves it.
+        clock = max(
+            [str(progress[shard].get("clock", "")) for shard in range(spec.shards)]
+            + [row.recorded_at.isoformat() for row in rows]
+        )
+        if clock:
+            store.set_clock(clock)
+        store.write(META, [], rows, {**progress[META], "finished": True})
+        return 0
     finally:
-        app.close()
         store.close()

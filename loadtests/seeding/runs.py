@@ -1,4 +1,4 @@
-"""The run command records of a seeded store: one per run, its answer summed over the shards.
+"""The runs' command log rows of a seeded store: one per run, its answer summed over the shards.
 
 A run's answer is `{"status", "serial", "events", "flags", "summary"}`, where the summary counts the persons the
 run wrote to, the refusals by code and the amounts by name (DOMAIN.md §15.9). Every figure is a sum over persons,
@@ -13,10 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
-
-from domain.application import PoolingApplication
-from domain.registry import CommandRecord
+from domain.registry import CommandRow
 
 
 def merge_summaries(summaries: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -33,25 +30,26 @@ def merge_summaries(summaries: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def run_records(app: PoolingApplication, shards: Sequence[Sequence[dict[str, Any]]]) -> list[StoredEvent]:
-    """The stored `CommandRecord.Recorded` of every run, given each shard's run outcomes (same runs, same order)."""
+def run_commands(shards: Sequence[Sequence[dict[str, Any]]]) -> list[CommandRow]:
+    """The command log row of every run, given each shard's run outcomes (same runs, same order)."""
     first = shards[0]
     if any(len(other) != len(first) for other in shards):
         raise ValueError("the shards disagree on which runs were applied")
-    rows: list[StoredEvent] = []
+    rows: list[CommandRow] = []
     for position, outcome in enumerate(first):
         answers = [shard[position]["answer"] for shard in shards]
         if any(shard[position]["serial"] != outcome["serial"] for shard in shards):
             raise ValueError(f"the shards disagree on run {position}")
         answer = {**answers[0], "summary": merge_summaries(answer["summary"] for answer in answers)}
-        record = CommandRecord.record(
-            unit=outcome["unit"],
-            serial=outcome["serial"],
-            digest=outcome["digest"],
-            citizen_id=None,
-            answer=answer,
-            issued_by=None,  # as `feed` submits runs; a seeded store is a migration, not an operator's work
-            timestamp=datetime.fromisoformat(outcome["recorded_at"]),
+        rows.append(
+            CommandRow(
+                unit=outcome["unit"],
+                serial=outcome["serial"],
+                digest=outcome["digest"],
+                citizen_id=None,
+                answer=answer,
+                issued_by=None,  # as `feed` submits runs; a seeded store is a migration, not an operator's work
+                recorded_at=datetime.fromisoformat(outcome["recorded_at"]),
+            )
         )
-        rows.extend(app.mapper.to_stored_event(event) for event in record.collect_events())
     return rows

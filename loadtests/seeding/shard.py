@@ -3,9 +3,9 @@
 A shard is the set of persons whose stream id falls in it (`shard_of`), plus every run message: each shard runs
 every run over its own persons. The application is an ordinary `PoolingApplication` on the library's in-memory
 POPO recorder, so every check, rule, hash and encoding is the production code's; the recorder's inserts are
-captured as `StoredEvent`s, exactly the rows the SQL recorders would insert.
+captured as `StoredEvent`s and command log rows, exactly the rows the SQL recorders would insert.
 
-What a shard must not write: the run command records (their answers sum over all shards: the coordinator writes
+What a shard must not write: the runs' command log rows (their answers sum over all shards: the coordinator writes
 them from the merged summaries) and, except in shard 0, the store-wide aggregates (store settings, national runs),
 which every shard records identically because they depend only on the run messages and the policy."""
 
@@ -20,10 +20,10 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from domain.application import PoolingApplication
-from domain.errors import DomainError
+from domain.errors import DomainError, error_body
 from domain.person import person_id
-from domain.registry import RUNS_ID, SETTINGS_ID, command_id
-from loadtests.population import generate
+from domain.registry import RUNS_ID, SETTINGS_ID, CommandKey, CommandRow
+from loadtests.population import PLANTED, generate
 from loadtests.population.feed import RUN_TYPES, segments
 from standards.identifiers import IdentifierError
 from standards.interchange import InterchangeError, canonical_body, parse_message
@@ -63,11 +63,14 @@ class MonthOutput:
 
     month: int  # 1-based index of the month just finished
     rows: list[StoredEvent]
+    commands: list[CommandRow] = field(default_factory=list)
     runs: list[RunOutcome] = field(default_factory=list)
+    refusals: list[dict[str, Any]] = field(default_factory=list)  # what the command path refused, with the line
+    planted: dict[str, Any] = field(default_factory=dict)  # the population's planted facts (loadtests.population)
     messages: int = 0
 
 
-def _capturing_app() -> tuple[PoolingApplication, list[StoredEvent]]:
+def _capturing_app() -> tuple[PoolingApplication, list[StoredEvent], list[CommandRow]]:
     """A simulated PoolingApplication on POPO whose recorder also appends every inserted row to a list."""
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.popo",
@@ -77,16 +80,19 @@ def _capturing_app() -> tuple[PoolingApplication, list[StoredEvent]]:
     }
     app = PoolingApplication(env=env)
     captured: list[StoredEvent] = []
+    captured_commands: list[CommandRow] = []
     # The store settings were saved while the application was built, before the hook exists: take them now.
     captured.extend(app.recorder.select_notifications(None, 100))
     insert = app.recorder.insert_events
 
     def insert_and_capture(stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        result = insert(stored_events, **kwargs)
         captured.extend(stored_events)
-        return insert(stored_events, **kwargs)
+        captured_commands.extend(kwargs.get("commands") or ())
+        return result
 
     app.recorder.insert_events = insert_and_capture  # type: ignore[method-assign]
-    return app, captured
+    return app, captured, captured_commands
 
 
 def run_shard(
@@ -104,9 +110,9 @@ def run_shard(
 
     Deterministic: the same arguments give the same rows, so a resumed shard replays what it already wrote and
     drops it (the caller skips outputs for months it has)."""
-    app, captured = _capturing_app()
+    app, captured, captured_commands = _capturing_app()
     mine: dict[str, bool] = {}  # citizen id -> in this shard (person_id is a uuid5: worth caching)
-    run_ids: set[UUID] = set()
+    run_keys: set[CommandKey] = set()
     pending = MonthOutput(0, [])
     try:
         for index, month in enumerate(generate(persons, seed=seed, first_year=first_year, last_year=last_year), 1):
@@ -120,44 +126,58 @@ def run_shard(
                     mine[citizen] = shard_of(person_id(citizen), shards) == shard
                 if mine[citizen]:
                     chosen.append(message)
-            pending.messages += len(chosen)
+            # Runs go to every shard; counted once (in shard 0), the shards' counts add up to the messages sent.
+            counted = len(chosen) if shard == 0 else sum(1 for m in chosen if m["type"] not in RUN_TYPES)
+            pending.messages += counted
             for is_run, chunk in segments(chosen, BATCH):
                 if is_run:
-                    outcome = _run(app, chunk[0])
+                    outcome = _run(app, chunk[0], pending.refusals if shard == 0 else [])
                     if outcome is not None:
-                        run_ids.add(command_id(outcome.unit, outcome.serial))
+                        run_keys.add((outcome.unit, outcome.serial))
                         pending.runs.append(outcome)
                 else:
-                    app.submit_batch(chunk)  # refusals are part of the population (the planted duplicate)
+                    # Refusals are part of the population (the planted duplicate): kept to be shown.
+                    for sent, answer in zip(chunk, app.submit_batch(chunk), strict=True):
+                        if not isinstance(answer, dict):
+                            pending.refusals.append(_refusal(sent, answer))
             before = len(pending.rows)
-            pending.rows.extend(_keep(captured, run_ids, shard))
+            pending.rows.extend(_keep(captured, shard))
+            pending.commands.extend(row for row in captured_commands if row.key not in run_keys)
             captured.clear()
+            captured_commands.clear()
             if on_month is not None:
-                on_month(len(chosen), len(pending.rows) - before)
+                on_month(counted, len(pending.rows) - before)
             if len(pending.rows) >= flush_rows:
                 pending.month = index
                 yield pending
                 pending = MonthOutput(index, [])
         pending.month = index
+        pending.planted = dict(PLANTED)  # filled while the generator planned the population
         yield pending
     finally:
         app.close()
 
 
-def _run(app: PoolingApplication, data: dict[str, Any]) -> RunOutcome | None:
+def _refusal(sent: dict[str, Any], error: Exception) -> dict[str, Any]:
+    sent_fields = {name: sent.get(name) for name in ("type", "unit", "serial", "citizen_id", "recorded_at")}
+    return {**(error_body(error) or {"error": type(error).__name__}), "sent": sent_fields}
+
+
+def _run(app: PoolingApplication, data: dict[str, Any], refusals: list[dict[str, Any]]) -> RunOutcome | None:
     """Submit a run; a refused run is refused identically in every shard and leaves no record."""
     message = parse_message(data)
     try:
         answer = app.submit(message)
-    except (DomainError, InterchangeError, IdentifierError):
+    except (DomainError, InterchangeError, IdentifierError) as error:
+        refusals.append(_refusal(data, error))
         return None
     digest = hashlib.sha256(canonical_body(message)).hexdigest()
     assert message.recorded_at is not None  # a simulated store refuses a run without it
     return RunOutcome(message.unit, message.serial, digest, message.recorded_at.isoformat(), answer)
 
 
-def _keep(rows: list[StoredEvent], run_ids: set[UUID], shard: int) -> Iterator[StoredEvent]:
+def _keep(rows: list[StoredEvent], shard: int) -> Iterator[StoredEvent]:
     for row in rows:
-        if row.originator_id in run_ids or (shard != 0 and row.originator_id in STORE_WIDE):
+        if shard != 0 and row.originator_id in STORE_WIDE:
             continue
         yield row

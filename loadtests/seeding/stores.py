@@ -4,7 +4,8 @@ PostgreSQL: `COPY pooling_events (originator_id, originator_version, topic, stat
 under the library's `LOCK TABLE … IN EXCLUSIVE MODE` (so a tailing reader never sees a notification id commit
 after a higher one), then the library's `NOTIFY`. SQLite: `executemany` in one `BEGIN IMMEDIATE` transaction
 (the rowid is the notification id). Both keep `pooling_seed_progress` (one row per shard, plus shard -1 for
-the seed's parameters and its final phase) in the same transaction as the rows it counts. The state is JSON
+the seed's parameters and its final phase) and the command log's rows in the same transaction as the rows it
+counts. The state is JSON
 text, not jsonb: the run answers it carries must keep their key order, which is part of the stored bytes."""
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from domain.application import PoolingApplication
-from domain.settings import store_environment
+from domain.registry import CommandRow
+from domain.settings import is_postgres, store_environment
+from domain.stores import commands as command_log
 
 PROGRESS = "pooling_seed_progress"
 META = -1  # the progress row holding the seed's parameters and whether the run records are written
@@ -29,7 +32,11 @@ class SeedStore(Protocol):
 
     def progress(self) -> dict[int, dict[str, Any]]: ...
 
-    def write(self, shard: int, rows: Sequence[StoredEvent], state: dict[str, Any]) -> None: ...
+    def write(
+        self, shard: int, rows: Sequence[StoredEvent], commands: Sequence[CommandRow], state: dict[str, Any]
+    ) -> None: ...
+
+    def set_clock(self, recorded_at: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -48,7 +55,7 @@ def prepare(env: Mapping[str, str]) -> None:
 def open_store(env: Mapping[str, str]) -> Any:
     """The writer for the configured store (the same settings `PoolingApplication` reads)."""
     chosen = store_environment(env)
-    if chosen["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+    if is_postgres(chosen):
         return PostgresSeedStore(chosen)
     return SQLiteSeedStore(chosen["SQLITE_DBNAME"])
 
@@ -80,8 +87,14 @@ class PostgresSeedStore:
             rows = self.connection.execute(f"SELECT shard, state FROM {PROGRESS}").fetchall()
         return {int(shard): json.loads(state) for shard, state in rows}
 
-    def write(self, shard: int, rows: Sequence[StoredEvent], state: dict[str, Any]) -> None:
+    def write(
+        self, shard: int, rows: Sequence[StoredEvent], commands: Sequence[CommandRow], state: dict[str, Any]
+    ) -> None:
         with self.connection.transaction(), self.connection.cursor() as cursor:
+            if commands:
+                with cursor.copy(f"COPY {command_log.TABLE} ({command_log.COLUMNS}) FROM STDIN") as copy:
+                    for command in commands:
+                        copy.write_row(command_log.as_params(command))
             if rows:
                 cursor.execute("SET LOCAL lock_timeout = '60s'")
                 cursor.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
@@ -97,6 +110,10 @@ class PostgresSeedStore:
             )
             if rows:
                 cursor.execute(f'NOTIFY "{self.table}"')  # wake the library's subscribers, as its inserts do
+
+    def set_clock(self, recorded_at: str) -> None:
+        with self.connection.transaction():
+            self.connection.execute(command_log.CLOCK_UPSERT, (recorded_at,))
 
     def close(self) -> None:
         self.connection.close()
@@ -119,10 +136,15 @@ class SQLiteSeedStore:
         rows = self.connection.execute(f"SELECT shard, state FROM {PROGRESS}").fetchall()
         return {int(shard): json.loads(state) for shard, state in rows}
 
-    def write(self, shard: int, rows: Sequence[StoredEvent], state: dict[str, Any]) -> None:
+    def write(
+        self, shard: int, rows: Sequence[StoredEvent], commands: Sequence[CommandRow], state: dict[str, Any]
+    ) -> None:
         connection = self.connection
         connection.execute("BEGIN IMMEDIATE")
         try:
+            connection.executemany(
+                command_log.INSERT.replace("%s", "?"), [command_log.as_params(command) for command in commands]
+            )
             connection.executemany(
                 f"INSERT INTO {self.table} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
                 [(UUID(str(row.originator_id)).hex, row.originator_version, row.topic, row.state) for row in rows],
@@ -134,6 +156,9 @@ class SQLiteSeedStore:
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+    def set_clock(self, recorded_at: str) -> None:
+        self.connection.execute(command_log.CLOCK_UPSERT.replace("%s", "?"), (recorded_at,))
 
     def close(self) -> None:
         self.connection.close()
