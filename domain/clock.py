@@ -13,7 +13,16 @@ def utc_now() -> datetime:
 
 def recorded_date(recorded_at: datetime) -> date:
     """The recorded date: the China Standard Time date of a recorded instant (DOMAIN.md §0)."""
-    return recorded_at.astimezone(CHINA).date()
+    global _last_recorded
+    last = _last_recorded  # asked several times per command for the same instant: the last answer is kept
+    if last[0] is recorded_at:
+        return last[1]
+    day = recorded_at.astimezone(CHINA).date()
+    _last_recorded = (recorded_at, day)  # one tuple, swapped whole: safe under threads
+    return day
+
+
+_last_recorded: tuple[datetime | None, date] = (None, date.min)
 
 
 def end_of_day(day: date) -> datetime:

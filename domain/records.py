@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from domain.months import month_of
 from domain.rules.interest import InterestCredit
 from standards.calendar import Month
 
@@ -41,6 +42,15 @@ class SubLedger:
     flows: list[tuple[date, int]] = field(default_factory=list)
     credits: list[InterestCredit] = field(default_factory=list)
     balance_fen: int = 0  # kept with every flow and credit: asked for on every payout and settlement
+    # The latest `through` of the credits and how many credits it covers: asked for on every contribution.
+    _through: Month | None = field(default=None, repr=False, compare=False)
+    _through_count: int = field(default=0, repr=False, compare=False)
+    # `uncredited()` as of now, kept up to date: the first uncredited month it was last asked for, how many
+    # flows it has seen, their amounts before that month, and the flows from that month on.
+    _cut_first: Month | None = field(default=None, repr=False, compare=False)
+    _cut_count: int = field(default=0, repr=False, compare=False)
+    _cut_opening: int = field(default=0, repr=False, compare=False)
+    _cut_later: list[tuple[date, int]] = field(default_factory=list, repr=False, compare=False)
 
     def add_flow(self, day: date, amount_fen: int) -> None:
         self.flows.append((day, amount_fen))
@@ -58,17 +68,50 @@ class SubLedger:
         """The sub-ledger from its first uncredited month on (credits known by `as_of`): earlier flows and the
         credits folded into one opening amount counted from that month. Month-end balances from then on are
         the same as from the whole history, at a fraction of the work."""
-        known = [c for c in self.credits if as_of is None or c.effective <= as_of]
+        if as_of is None:
+            return self._uncredited_now()
+        known = [c for c in self.credits if c.effective <= as_of]
         if not known:
             return list(self.flows), []
         first = max(credit.through for credit in known).shift(1)
         opening = sum(credit.amount_fen for credit in known)
         later: list[tuple[date | Month, int]] = []
-        for day, amount in self.flows:
-            if Month.of(day) < first:
-                opening += amount
+        first_day = first.first_day()
+        for flow in self.flows:
+            if _before(flow[0], first, first_day):
+                opening += flow[1]
             else:
-                later.append((day, amount))
+                later.append(flow)
+        return [(first, opening), *later], []
+
+    def _uncredited_now(self) -> tuple[list[tuple[date | Month, int]], list[InterestCredit]]:
+        """`uncredited()` with every credit known. The first uncredited month only moves forward while flows and
+        credits are appended, so each call looks at the new flows and at those it last kept, not the history."""
+        through = self.credited_through
+        if through is None:
+            return list(self.flows), []
+        first = through.shift(1)
+        first_day = first.first_day()
+        previous = self._cut_first
+        if previous is None or first < previous or self._cut_count > len(self.flows):
+            previous, count, opening, later = first, 0, 0, []
+        else:
+            count, opening, later = self._cut_count, self._cut_opening, self._cut_later
+        if first != previous:
+            kept = []
+            for flow in later:
+                if _before(flow[0], first, first_day):
+                    opening += flow[1]
+                else:
+                    kept.append(flow)
+            later = kept
+        for flow in self.flows[count:]:
+            if _before(flow[0], first, first_day):
+                opening += flow[1]
+            else:
+                later.append(flow)
+        self._cut_first, self._cut_count, self._cut_opening, self._cut_later = first, len(self.flows), opening, later
+        opening += sum(credit.amount_fen for credit in self.credits)
         return [(first, opening), *later], []
 
     def balance_on(self, day: date) -> int:
@@ -78,7 +121,15 @@ class SubLedger:
 
     @property
     def credited_through(self) -> Month | None:
-        return max((credit.through for credit in self.credits), default=None)
+        if self._through_count != len(self.credits):
+            self._through = max((credit.through for credit in self.credits), default=None)
+            self._through_count = len(self.credits)
+        return self._through
+
+
+def _before(day: date, first: Month, first_day: date) -> bool:
+    """`Month.of(day) < first`; for a plain date, `day < first.first_day()`, without building a Month."""
+    return month_of(day) < first if isinstance(day, datetime) else day < first_day
 
 
 @dataclass(slots=True)

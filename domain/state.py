@@ -6,13 +6,19 @@ at T), and answers "as of D" with the query methods, so the write and read sides
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from domain import events as ev
+from domain.months import parse_month
 from domain.records import Benefit, Enrollment, PaidMonth, Payment, SubLedger, Suspension, Transfer, ledger_key
 from domain.rules.interest import InterestCredit
 from standards.calendar import Month
 from standards.codes import PersonStatus
+
+_UNKNOWN: Any = object()
+#: The `_on_<Event>` method of each event class (None: the class changes nothing but the serials), found once.
+_HANDLERS: dict[tuple[type, type], Any] = {}
 
 
 class PersonState:
@@ -83,10 +89,13 @@ class PersonState:
         self.serials.setdefault((event.unit, event.serial), []).append(event.originator_version)
 
     def _fold(self, event: ev.PersonEvent) -> None:
-        self._note_serial(event)
-        handler = getattr(self, f"_on_{type(event).__name__}", None)
+        self.serials.setdefault((event.unit, event.serial), []).append(event.originator_version)
+        key = (type(self), type(event))
+        handler = _HANDLERS.get(key, _UNKNOWN)
+        if handler is _UNKNOWN:
+            handler = _HANDLERS[key] = getattr(key[0], f"_on_{key[1].__name__}", None)
         if handler is not None:
-            handler(event)
+            handler(self, event)
 
     def _ledger(self, unit: str, temporary: bool = False) -> SubLedger:
         key = ledger_key(unit, temporary)
@@ -102,7 +111,7 @@ class PersonState:
         if not self.enrollments:
             self.deemed_months = event.deemed_months
             self.deemed_unit = event.unit if event.deemed_months else None
-            self.account_opened = Month.parse(event.account_opened)
+            self.account_opened = parse_month(event.account_opened)
         self.enrollments.append(
             Enrollment(
                 event.effective_date,
@@ -124,24 +133,29 @@ class PersonState:
         self.suspensions.append(Suspension(event.effective_date, event.unit, event.reason, event.originator_version))
 
     def _on_ContributionPaid(self, event: ev._Payment) -> None:
-        period = Month.parse(event.period)
+        period = parse_month(event.period)
+        paid_on = event.effective_date
+        unit, temporary, account_fen = event.unit, event.temporary, event.account_fen
         self.payments[period] = Payment(
-            period=period,
-            unit=event.unit,
-            held_by=event.unit,
-            kind_of_insured=event.kind_of_insured,
-            base_fen=event.base_fen,
-            pooled_fen=event.pooled_fen,
-            account_fen=event.account_fen,
-            temporary=event.temporary,
-            paid_on=event.effective_date,
-            recorded_at=event.recorded_at,
-            version=event.originator_version,
-            back_payment=isinstance(event, ev.BackPaymentPaid),
+            period,
+            unit,
+            unit,
+            event.kind_of_insured,
+            event.base_fen,
+            event.pooled_fen,
+            account_fen,
+            temporary,
+            paid_on,
+            event.timestamp,
+            event.originator_version,
+            isinstance(event, ev.BackPaymentPaid),
         )
-        self._ledger(event.unit, event.temporary).add_flow(event.effective_date, event.account_fen)
-        for flag in event.flags:
-            self.flags.append((flag, event.originator_version))
+        ledger = self.ledgers.get(f"{unit}T" if temporary else unit)
+        if ledger is None:
+            ledger = self._ledger(unit, temporary)
+        ledger.add_flow(paid_on, account_fen)
+        if event.flags:
+            self.flags.extend((flag, event.originator_version) for flag in event.flags)
 
     _on_BackPaymentPaid = _on_ContributionPaid
 
@@ -175,7 +189,7 @@ class PersonState:
 
     def _on_InterestCredited(self, event: ev.InterestCredited) -> None:
         ledger = self.ledgers.get(event.ledger) or self._ledger(event.ledger.rstrip("T"), event.ledger.endswith("T"))
-        ledger.add_credit(InterestCredit(event.effective_date, Month.parse(event.last_month), event.interest_fen))
+        ledger.add_credit(InterestCredit(event.effective_date, parse_month(event.last_month), event.interest_fen))
 
     def _on_OpeningBalanceRecorded(self, event: ev.OpeningBalanceRecorded) -> None:
         self._ledger(event.unit).add_flow(event.effective_date, event.account_fen)
@@ -183,7 +197,7 @@ class PersonState:
     def _on_BenefitDetermined(self, event: ev.BenefitDetermined) -> None:
         self.determination = event
         self.benefit = Benefit(
-            retirement=Month.parse(event.retirement),
+            retirement=parse_month(event.retirement),
             unit=event.benefit_unit,
             basic_fen=event.basic_fen,
             account_fen=event.account_fen,
@@ -218,7 +232,7 @@ class PersonState:
         self.payouts.append(event)
         drawn = 0
         for line in event.lines:
-            paid = self.paid.setdefault(Month.parse(line["month"]), PaidMonth())
+            paid = self.paid.setdefault(parse_month(line["month"]), PaidMonth())
             paid.basic_fen += line["basic_fen"]
             paid.account_fen += line["account_fen"]
             paid.transitional_fen += line["transitional_fen"]
@@ -239,9 +253,9 @@ class PersonState:
         self.receivable_fen += event.total_fen
         self.overpaid_versions.add(event.payout_version)
         for month in event.months:
-            self.paid.pop(Month.parse(month), None)
+            self.paid.pop(parse_month(month), None)
         if event.months:
-            self._lower_paid_through(min(Month.parse(month) for month in event.months))
+            self._lower_paid_through(min(parse_month(month) for month in event.months))
         if event.account_fen:
             self._ledger(event.paying_unit).add_flow(event.effective_date, event.account_fen)
         self.flags.append(("R101", event.originator_version))
@@ -299,17 +313,26 @@ class PersonState:
 
     def covering_enrollment(self, unit: str, period: Month) -> Enrollment | None:
         """The unit's latest enrollment effective by `period`, not followed by a suspension before it (§3.5)."""
-        candidates = [e for e in self.enrollments if Month.of(e.effective) <= period]
-        if not candidates:
+        # Dates compared, not months: `Month.of(d) <= period` is `d <= period's last day`, `< period` is
+        # `d < period's first day`.
+        if period.month == 12:
+            last = date(period.year, 12, 31)
+        else:
+            last = date(period.year, period.month + 1, 1) - timedelta(days=1)
+        latest: Enrollment | None = None
+        for enrollment in self.enrollments:
+            if enrollment.effective <= last and (
+                latest is None or (enrollment.effective, enrollment.version) > (latest.effective, latest.version)
+            ):
+                latest = enrollment
+        if latest is None or latest.unit != unit:
             return None
-        latest = max(candidates, key=lambda e: (e.effective, e.version))
-        if latest.unit != unit:
-            return None
-        suspended = any(
-            s.effective >= latest.effective and Month.of(s.effective) < period and s.version > latest.version
-            for s in self.suspensions
-        )
-        return None if suspended else latest
+        if self.suspensions:
+            start = date(period.year, period.month, 1)
+            for s in self.suspensions:
+                if s.effective >= latest.effective and s.effective < start and s.version > latest.version:
+                    return None
+        return latest
 
     def current_enrollment(self) -> Enrollment | None:
         return max(self.enrollments, key=lambda e: (e.effective, e.version), default=None)

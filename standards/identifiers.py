@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Literal
 
 from standards.calendar import Month
@@ -112,39 +113,53 @@ def parse_citizen_id(text: str, *, today: date | None = None, field: str | None 
     else the province table), birth date (real, from 1900-01-01, not after `today`, by default today in
     China Standard Time), then the check character. A lower-case final x is the only thing normalized.
     """
-
-    def fail(reason: str, code: ErrorCode = ErrorCode.INVALID_CITIZEN_ID) -> IdentifierError:
-        return IdentifierError(code, reason, field)
-
     if not isinstance(text, str):
-        raise fail("not a string")
+        raise IdentifierError(ErrorCode.INVALID_CITIZEN_ID, "not a string", field)
+    # Everything but the birth-date-in-the-future check depends on the text alone: remembered per text.
+    citizen, failure, check_ok = _checked(text)
+    if failure is not None:
+        raise IdentifierError(failure[0], failure[1], field)
+    assert citizen is not None
+    if citizen.birth > (today if today is not None else china_today()):
+        raise IdentifierError(ErrorCode.INVALID_CITIZEN_ID, "birth date in the future", field)
+    if not check_ok:
+        raise IdentifierError(ErrorCode.INVALID_CITIZEN_ID, "bad check digit", field)
+    return citizen
+
+
+_Failure = tuple[ErrorCode, str]
+
+
+@lru_cache(maxsize=1 << 15)
+def _checked(text: str) -> tuple[CitizenId | None, _Failure | None, bool]:
+    """The checks of `parse_citizen_id` that depend on the text only, in its order: the normalized ID (None
+    on a failure), the first failure before the birth-date-in-the-future check, and whether the check
+    character is right (checked after that one)."""
+    invalid = ErrorCode.INVALID_CITIZEN_ID
     if len(text) == 15 and _DIGITS.issuperset(text):
-        raise fail("15-digit number must be upgraded")
+        return None, (invalid, "15-digit number must be upgraded"), False
     if len(text) != 18:
-        raise fail("bad length")
+        return None, (invalid, "bad length"), False
     number = text[:17] + "X" if text[17] == "x" else text
     # Explicit ASCII sets: str.isdigit() would let full-width and other Unicode digits through.
     if not _DIGITS.issuperset(number[:17]) or not (number[17] in _DIGITS or number[17] == "X"):
-        raise fail("bad character")
+        return None, (invalid, "bad character"), False
 
     prefix = number[:2]
     if prefix in UNSUPPORTED_ID_PREFIXES:
-        raise fail("unsupported region", ErrorCode.UNSUPPORTED_ID_REGION)
+        return None, (ErrorCode.UNSUPPORTED_ID_REGION, "unsupported region"), False
     if prefix not in ID_PROVINCES:
-        raise fail("unknown province")
+        return None, (invalid, "unknown province"), False
 
     try:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise fail("birth date not a real date") from None
+        return None, (invalid, "birth date not a real date"), False
     if birth < _EARLIEST_BIRTH:
-        raise fail("birth date before 1900")
-    if birth > (today if today is not None else china_today()):
-        raise fail("birth date in the future")
+        return None, (invalid, "birth date before 1900"), False
 
-    if number[17] != check_character(number[:17]):
-        raise fail("bad check digit")
-    return CitizenId(number, prefix, birth, "male" if int(number[16]) % 2 else "female")
+    citizen = CitizenId(number, prefix, birth, "male" if int(number[16]) % 2 else "female")
+    return citizen, None, number[17] == check_character(number[:17])
 
 
 def make_citizen_id(province: str, birth: date, sequence: int, *, county: str = "0101") -> str:
@@ -177,13 +192,22 @@ def parse_uscc(text: str, *, field: str | None = None) -> Uscc:
     """
     if not isinstance(text, str):
         raise IdentifierError(ErrorCode.INVALID_USCC, "not a string", field)
+    code, failure = _checked_uscc(text)
+    if code is None:
+        raise IdentifierError(ErrorCode.INVALID_USCC, failure, field)
+    return code
+
+
+@lru_cache(maxsize=1 << 12)
+def _checked_uscc(text: str) -> tuple[Uscc | None, str]:
+    """`parse_uscc` on a string, remembered per text: the code, or None and the reason."""
     if len(text) != 18:
-        raise IdentifierError(ErrorCode.INVALID_USCC, "bad length", field)
+        return None, "bad length"
     if not set(text) <= _USCC_VALUES.keys():
-        raise IdentifierError(ErrorCode.INVALID_USCC, "bad character", field)
+        return None, "bad character"
     if text[17] != uscc_check_character(text[:17]):
-        raise IdentifierError(ErrorCode.INVALID_USCC, "bad check character", field)
-    return Uscc(text)
+        return None, "bad check character"
+    return Uscc(text), ""
 
 
 def organization_check_character(first8: str) -> str:

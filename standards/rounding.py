@@ -35,6 +35,17 @@ def to_fen(value: Exact) -> int:
     return -rounded if exact < 0 else rounded
 
 
+def fen_times(amount_fen: int, rate: Fraction) -> int:
+    """ROUND(amount × rate) for an int amount and an exact rate: `to_fen(amount_fen * rate)` without building the
+    product's Fraction (rounding n/d half up gives the same whole number whether or not n/d is reduced)."""
+    if type(amount_fen) is not int or type(rate) is not Fraction:
+        return to_fen(amount_fen * rate)
+    numerator, denominator = amount_fen * rate.numerator, rate.denominator
+    whole, twice_rest = divmod(2 * abs(numerator), 2 * denominator)
+    rounded = whole + (1 if twice_rest >= denominator else 0)
+    return -rounded if numerator < 0 else rounded
+
+
 def as_rational(text: str | Decimal | int | Fraction) -> Fraction:
     """Parse a decimal string such as "0.16" (never a float) into an exact rational."""
     if isinstance(text, float):

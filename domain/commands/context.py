@@ -35,11 +35,14 @@ class CommandContext:
     flags: list[str] = field(default_factory=list)
     written: list[ev.PersonEvent] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
+    _today: date | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def today(self) -> date:
         """The recorded date (China Standard Time) of this command."""
-        return recorded_date(self.recorded_at)
+        if self._today is None:
+            self._today = recorded_date(self.recorded_at)
+        return self._today
 
     def emit(self, person: Person, event_class: type[ev.PersonEvent], effective: date, **fields: Any) -> ev.PersonEvent:
         """Record one event of this command on the person's stream."""

@@ -16,6 +16,10 @@ def fen(name: str, value: int) -> int:
 
 def rate(name: str, value: Fraction) -> Fraction:
     """A non-negative exact rate or ratio (Fraction or int; never a float)."""
+    if type(value) is Fraction:  # the common case: Fractions are immutable, so the value itself is returned
+        if value.numerator < 0:
+            raise ValueError(f"{name} must not be negative, got {value}")
+        return value
     if isinstance(value, bool) or not isinstance(value, Fraction | int):
         raise TypeError(f"{name} must be an exact Fraction, got {type(value).__name__}")
     if value < 0:

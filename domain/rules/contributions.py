@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import Literal, NamedTuple
 
 from domain.rules import checks
-from standards.rounding import to_fen
+from standards.rounding import fen_times, to_fen
 
 ClampDirection = Literal["up", "down"]
 
@@ -78,8 +78,8 @@ def base_bounds(
 def split_employee(base_fen: int, employer_rate: Fraction, employee_rate: Fraction) -> ContributionSplit:
     """Employee month: ROUND(base × employer_rate) pooled, ROUND(base × employee_rate) to the account (§3.4)."""
     base = checks.fen("base_fen", base_fen)
-    pooled = to_fen(base * checks.rate("employer_rate", employer_rate))
-    account = to_fen(base * checks.rate("employee_rate", employee_rate))
+    pooled = fen_times(base, checks.rate("employer_rate", employer_rate))
+    account = fen_times(base, checks.rate("employee_rate", employee_rate))
     return ContributionSplit(pooled_fen=pooled, account_fen=account, total_fen=pooled + account)
 
 
@@ -90,6 +90,6 @@ def split_flexible(
 ) -> ContributionSplit:
     """Flexible worker: ROUND(base × 12%) + ROUND(base × 8%); ROUND(base × 20%) is never computed (§3.4)."""
     base = checks.fen("base_fen", base_fen)
-    pooled = to_fen(base * checks.rate("pooled_rate", pooled_rate))
-    account = to_fen(base * checks.rate("account_rate", account_rate))
+    pooled = fen_times(base, checks.rate("pooled_rate", pooled_rate))
+    account = fen_times(base, checks.rate("account_rate", account_rate))
     return ContributionSplit(pooled_fen=pooled, account_fen=account, total_fen=pooled + account)

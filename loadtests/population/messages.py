@@ -51,12 +51,24 @@ def contribution(
     else:
         day, minute = 15 + index % 6, 540 + (index * 7) % 420
     base = stint.declared_base(world, month) * (10 if wrong else 1)  # a wrong base: one zero too many
-    fields: Message = {"period": str(month), "base_fen": base}
+    # The texts of `str(month)`, `serial(...)` and `stamp(date(...), ...)`, written out: this runs for every
+    # contribution of the population (the day and minute are always in range here).
+    year, number, unit = month.year, month.month, stint.unit
+    body: Message = {
+        "type": "contribution",
+        "serial": f"{unit}-C-{year:04d}{number:02d}-{index}{suffix}",
+        "unit": unit,
+        "citizen_id": plan.citizen_id,
+        "period": f"{year:04d}-{number:02d}",
+        "base_fen": base,
+    }
     employer = stint.employer_in(month)
     if employer is not None:
-        fields["employer_uscc"] = employer_uscc(stint.unit, employer)
-    recorded = stamp(date(month.year, month.month, day), minute, index % 60)
-    return _message("contribution", serial(stint.unit, "C", month, index, suffix), stint.unit, plan, recorded, **fields)
+        body["employer_uscc"] = employer_uscc(unit, employer)
+    hour, rest = divmod(minute - 480, 60)
+    recorded = f"{year:04d}-{number:02d}-{day:02d}T{hour:02d}:{rest:02d}:{index % 60:02d}Z"
+    body["recorded_at"] = recorded
+    return recorded, body
 
 
 def contributions_in(plan: Plan, world: World, month: Month) -> list[Item]:

@@ -33,6 +33,22 @@ MIN_RECOVERY_FEN = 20_000
 
 def remainder_per_month(plan: Plan, world: World, died: Month) -> tuple[int, int]:
     """(basic + transitional a month, an upper bound of the account left at death), in fen."""
+    return _remainder(_at_retirement(plan, world), plan, died)
+
+
+def _remainder(parts: tuple[int, float, int], plan: Plan, died: Month) -> tuple[int, int]:
+    """`remainder_per_month` from the parts that do not depend on the death month."""
+    assert plan.retirement is not None
+    monthly, upper, drawn = parts
+    growth = 1 + float(MAX_RATE) / 12
+    months = died - plan.retirement  # benefit months M + 1 … death month
+    left = upper * growth**months - drawn * months
+    return monthly, max(0, math.ceil(left))
+
+
+def _at_retirement(plan: Plan, world: World) -> tuple[int, float, int]:
+    """(basic + transitional a month, the grown account credits at retirement, the least account pension drawn
+    a month): the part of `remainder_per_month` that does not depend on the death month."""
     assert plan.retirement is not None and plan.place is not None
     policy, place, retired = world.policy, plan.place, plan.retirement
     growth = 1 + float(MAX_RATE) / 12
@@ -59,9 +75,7 @@ def remainder_per_month(plan: Plan, world: World, died: Month) -> tuple[int, int
         policy.transitional_coefficient(place),
     )
     drawn = math.floor(principal / float(share))  # the account pension is at least this much a month
-    months = died - retired  # benefit months M + 1 … death month
-    left = upper * growth**months - drawn * months
-    return benefit.basic_fen + benefit.transitional_fen, max(0, math.ceil(left))
+    return benefit.basic_fen + benefit.transitional_fen, upper, drawn
 
 
 def plant_late_death(plans: list[Plan], world: World) -> dict[str, object] | None:
@@ -76,12 +90,15 @@ def plant_late_death(plans: list[Plan], world: World) -> dict[str, object] | Non
         natural = Month.of(plan.death) if plan.death is not None else None
         if natural is not None and natural < retired.shift(2):
             continue
+        parts: tuple[int, float, int] | None = None
         for late in LATE_MONTHS:
             latest = world.last.shift(-late - 2)
             died = natural if natural is not None and natural <= latest else latest
             if died < retired.shift(2):
                 break
-            monthly, left = remainder_per_month(plan, world, died)
+            if parts is None:  # computed once per plan, whatever the death month tried
+                parts = _at_retirement(plan, world)
+            monthly, left = _remainder(parts, plan, died)
             bound = late * monthly - left
             if bound >= MIN_RECOVERY_FEN:
                 break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -41,8 +42,16 @@ USCC_PATTERN = r"^[0-9A-HJ-NP-RTUWXY]{18}$"
 def _month(value: Any) -> Month:
     if isinstance(value, Month):
         return value
+    if not isinstance(value, str):
+        raise ValueError("expected a month as YYYY-MM")
+    return _month_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _month_text(value: str) -> Month:
+    """A valid `YYYY-MM` text as a Month, remembered (Month is immutable); a refusal is not remembered."""
     # fullmatch, not Month.parse alone: its `$` would accept a trailing newline.
-    if not isinstance(value, str) or _MONTH_TEXT.fullmatch(value) is None:
+    if _MONTH_TEXT.fullmatch(value) is None:
         raise ValueError("expected a month as YYYY-MM")
     return Month.parse(value)
 

@@ -262,4 +262,13 @@ class Policy:
 
 def decimal_string(value: Fraction) -> str:
     """An exact rate as a decimal string when it is a finite decimal (for events and reports)."""
-    return str(Decimal(value.numerator) / Decimal(value.denominator))
+    key = (value.numerator, value.denominator)
+    text = _DECIMAL_STRINGS.get(key)
+    if text is None:
+        text = str(Decimal(value.numerator) / Decimal(value.denominator))
+        if len(_DECIMAL_STRINGS) < 4096:  # a handful of rates in practice; bounded all the same
+            _DECIMAL_STRINGS[key] = text
+    return text
+
+
+_DECIMAL_STRINGS: dict[tuple[int, int], str] = {}
