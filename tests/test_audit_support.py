@@ -15,8 +15,8 @@ from uuid import UUID
 from scenarios import combined
 
 from domain.application import PoolingApplication
-from domain.settings import is_postgres
 from domain.person import person_id
+from domain.settings import is_postgres
 from projections.audit import generate_key, load_private_key, seal
 from projections.queries import Projections
 

@@ -70,8 +70,9 @@ class PoolingPostgresRecorder(PostgresApplicationRecorder):
             return {}
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT {commands.COLUMNS} FROM {commands.TABLE} "
-                "WHERE (unit, serial) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+                f"SELECT {', '.join('c.' + name for name in commands.COLUMNS.split(', '))} "
+                f"FROM unnest(%s::text[], %s::text[]) AS k (unit, serial) JOIN {commands.TABLE} AS c "
+                "ON c.unit = k.unit AND c.serial = k.serial",
                 ([unit for unit, _ in keys], [serial for _, serial in keys]),
             )
             found = [commands.from_params([row[name] for name in commands.COLUMNS.split(", ")]) for row in cursor]

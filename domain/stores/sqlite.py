@@ -79,8 +79,11 @@ class PoolingSQLiteRecorder(SQLiteApplicationRecorder):
             for start in range(0, len(keys), _KEYS_PER_QUERY):
                 chunk = keys[start : start + _KEYS_PER_QUERY]
                 values = ",".join("(?,?)" for _ in chunk)
+                # A join, not `(unit, serial) IN (VALUES ...)`: SQLite scans the whole table for the latter.
                 cursor.execute(
-                    f"SELECT {commands.COLUMNS} FROM {commands.TABLE} WHERE (unit, serial) IN (VALUES {values})",
+                    f"SELECT {', '.join('c.' + name for name in commands.COLUMNS.split(', '))} "
+                    f"FROM (VALUES {values}) AS k JOIN {commands.TABLE} AS c "
+                    "ON c.unit = k.column1 AND c.serial = k.column2",
                     [part for key in chunk for part in key],
                 )
                 for row in cursor.fetchall():

@@ -6,6 +6,7 @@ after its progress row; the final phase (the runs' command rows) commits with th
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -165,6 +166,11 @@ def seed_shard(env: dict[str, str], spec: SeedSpec, shard: int, progress: Progre
 
 
 def _worker(env: dict[str, str], spec: SeedSpec, shard: int, queue: Any) -> tuple[int, int]:
+    # A shard allocates millions of long-lived objects (cached persons, captured rows): with the default
+    # thresholds the cyclic collector rescans them ever more often (~15 % of a shard's time, measured).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     return seed_shard(env, spec, shard, lambda months, count, rows: queue.put((months, count, rows)))
 
 
