@@ -28,6 +28,22 @@ class ViewCursor:
         if rows:
             self._cursor.executemany(self._sql(statement), [tuple(row) for row in rows])
 
+    def tuples(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a query and return plain tuples (no mapping per row: for reading many rows), in the same transaction."""
+        if self._sqlite:
+            raw = getattr(self._cursor, "sqlite_cursor", self._cursor).connection.cursor()
+            raw.row_factory = None
+            try:
+                raw.execute(self._sql(statement), tuple(params))
+                return raw.fetchall()  # type: ignore[no-any-return]
+            finally:
+                raw.close()
+        from psycopg.rows import tuple_row
+
+        with self._cursor.connection.cursor(row_factory=tuple_row) as raw:
+            raw.execute(statement, tuple(params))
+            return raw.fetchall()  # type: ignore[no-any-return]
+
     def fetchall(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self._cursor.fetchall()]
 
@@ -43,6 +59,10 @@ class ViewDatabase:
         self.datastore: Any = getattr(recorder, "datastore")  # noqa: B009 - both recorders have one
         self.sqlite = type(self.datastore).__module__.endswith("sqlite")
         self.events_table: str = getattr(recorder, "events_table_name")  # noqa: B009
+        schema = getattr(self.datastore, "schema", "")
+        # The events table as a query names it, and its position column (SQLite's rowid, PostgreSQL's sequence).
+        self.events_from = self.events_table if self.sqlite or not schema else f'"{schema}"."{self.events_table}"'
+        self.position_column = "rowid" if self.sqlite else "notification_id"
 
     @contextmanager
     def transaction(self, *, commit: bool = True) -> Iterator[ViewCursor]:

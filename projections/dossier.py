@@ -16,7 +16,7 @@ from domain.records import Enrollment
 from domain.rules.benefit_place import place_of_benefit
 from domain.rules.interest import accrued_interest
 from domain.state import PersonState
-from standards.calendar import Month, format_years_months, months_between
+from standards.calendar import Month, format_years_months
 from standards.codes import PersonStatus
 from standards.policy import Policy
 
@@ -45,13 +45,15 @@ def build_dossier(
 
     The stored view leaves out `events` (the stream itself is the list; `event_rows` renders it on read)."""
     month = Month.of(as_of)
-    payments = [p for p in state.payments.values() if p.period <= month]
+    through = month.index
+    payments = [p for p in state.payments.values() if p.period.index <= through]
     by_unit: dict[str, int] = {}
     for payment in payments:
         by_unit[payment.unit] = by_unit.get(payment.unit, 0) + 1
     status = state.status_on(as_of)
     retired = state.determination is not None and state.determination.effective_date <= as_of
     benefit = _benefit(state, as_of) if retired else None
+    sub_ledgers = {key: ledger.balance_on(as_of) for key, ledger in sorted(state.ledgers.items())}
     return {
         "citizen_id": state.citizen_id,
         "name": state.name,
@@ -69,9 +71,9 @@ def build_dossier(
         "contribution_years": format_years_months(len(payments) + state.deemed_months),
         "months_by_unit": dict(sorted(by_unit.items())),
         "gaps": _gaps(payments, month, state),
-        "account_balance_fen": sum(ledger.balance_on(as_of) for ledger in state.ledgers.values()),
+        "account_balance_fen": sum(sub_ledgers.values()),
         "accrued_interest_fen": _accrued(state, as_of, fallback_rate),
-        "sub_ledgers": {key: ledger.balance_on(as_of) for key, ledger in sorted(state.ledgers.items())},
+        "sub_ledgers": sub_ledgers,
         "benefit": benefit,
         "paid_total_fen": _paid_total(state, as_of),
         "receivable_fen": _receivable(state, as_of),
@@ -112,24 +114,33 @@ def _provisional_place(state: PersonState, policy: Policy) -> str | None:
 
 
 def _gaps(payments: list[Any], month: Month, state: PersonState) -> list[list[str]]:
-    """Ranges of unpaid months between the first period paid and min(month of D, M) (§12.1)."""
+    """Ranges of unpaid months between the first period paid and min(month of D, M) (§12.1).
+
+    Worked on month indexes: the gaps lie between consecutive paid months, and after the last one up to the end."""
     if not payments:
         return []
-    paid = {p.period for p in payments}
     last = month
     if state.benefit is not None:
         last = min(last, state.benefit.retirement)
+    end = last.index
+    paid = sorted({p.period.index for p in payments})
     gaps: list[list[str]] = []
-    start: Month | None = None
-    for current in months_between(min(paid), last):
-        if current not in paid and start is None:
-            start = current
-        if current in paid and start is not None:
-            gaps.append([str(start), str(current.shift(-1))])
-            start = None
-    if start is not None and start <= last:
-        gaps.append([str(start), str(last)])
+    previous = paid[0]
+    if previous > end:
+        return gaps
+    for current in paid:
+        if current > end:
+            break
+        if current > previous + 1:
+            gaps.append([_month_text(previous + 1), _month_text(current - 1)])
+        previous = current
+    if previous < end:
+        gaps.append([_month_text(previous + 1), str(last)])
     return gaps
+
+
+def _month_text(index: int) -> str:
+    return str(Month.from_index(index))
 
 
 def _accrued(state: PersonState, as_of: date, rate: Fraction | None) -> int:
@@ -160,7 +171,7 @@ def _benefit(state: PersonState, as_of: date) -> dict[str, int] | None:
 
 
 def _paid_total(state: PersonState, as_of: date) -> int:
-    paid = sum(e.total_fen for e in state.payouts if e.effective_date <= as_of)
+    paid = sum(e.total_fen for e in state.payouts if _effective(e.effective) <= as_of)
     overpaid = sum(
         e.total_fen
         for e in state.living_events
@@ -169,10 +180,13 @@ def _paid_total(state: PersonState, as_of: date) -> int:
     return paid - overpaid
 
 
+_RECEIVABLE_EVENTS = (ev.OverpaymentIdentified, ev.AccountInherited, ev.OverpaymentRecovered)
+
+
 def _receivable(state: PersonState, as_of: date) -> int:
     total = 0
     for event in state.living_events:
-        if event.effective_date > as_of:
+        if not isinstance(event, _RECEIVABLE_EVENTS) or event.effective_date > as_of:
             continue
         if isinstance(event, ev.OverpaymentIdentified):
             total += event.total_fen
@@ -181,6 +195,20 @@ def _receivable(state: PersonState, as_of: date) -> int:
         elif isinstance(event, ev.OverpaymentRecovered):
             total -= event.amount_fen
     return total
+
+
+_DAYS: dict[str, date] = {}
+
+
+def _effective(text: str) -> date:
+    """`date.fromisoformat`, remembered: a payout's effective date is asked for at every build of its dossier."""
+    day = _DAYS.get(text)
+    if day is None:
+        day = date.fromisoformat(text)
+        if len(_DAYS) >= 1 << 16:
+            _DAYS.clear()
+        _DAYS[text] = day
+    return day
 
 
 def event_rows(history: list[ev.PersonEvent]) -> list[dict[str, Any]]:

@@ -55,20 +55,27 @@ def risk_facts(state: PersonState) -> dict[str, Any]:
         if isinstance(event, ev.OverpaymentIdentified):
             facts["overpayments"].append([event.originator_version, event.total_fen, event.months])
             facts["receivable_since"] = facts["receivable_since"] or event.recorded_at.date().isoformat()
-    for month, paid in state.paid.items():
-        if benefit is not None and paid.total_fen > benefit.due_fen(month):
-            facts["double_receipt"].append([str(month), paid.total_fen - benefit.due_fen(month)])
-    for payout in state.payouts:
-        if benefit is not None and payout.unit != benefit.unit:
-            facts["double_receipt"].append([payout.month, payout.total_fen])
-    death_month = Month.of(state.death) if state.death else None
-    for payment in state.payments.values():
-        after_death = death_month is not None and payment.period > death_month
-        after_retirement = retirement is not None and payment.period > retirement
-        if after_death or after_retirement:
-            facts["late_contributions"].append(
-                [str(payment.period), payment.version, payment.pooled_fen + payment.account_fen]
-            )
+    if benefit is not None:
+        due_in: dict[int, int] = {}  # the amount due depends on the month's year only
+        for month, paid in state.paid.items():
+            due = due_in.get(month.year)
+            if due is None:
+                due = due_in[month.year] = benefit.due_fen(month)
+            if paid.total_fen > due:
+                facts["double_receipt"].append([str(month), paid.total_fen - due])
+        for payout in state.payouts:
+            if payout.unit != benefit.unit:
+                facts["double_receipt"].append([payout.month, payout.total_fen])
+    # Months compared by index; a bound of None is no bound (beyond any month's index).
+    death_month = Month.of(state.death).index if state.death else None
+    retirement_month = retirement.index if retirement is not None else None
+    bound = min((m for m in (death_month, retirement_month) if m is not None), default=None)
+    if bound is not None:
+        for payment in state.payments.values():
+            if payment.period.index > bound:
+                facts["late_contributions"].append(
+                    [str(payment.period), payment.version, payment.pooled_fen + payment.account_fen]
+                )
     for transfer in state.transfers.values():
         if transfer.in_transit and transfer.sent_on is not None:
             facts["in_transit"].append(

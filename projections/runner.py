@@ -2,26 +2,55 @@
 it, and commit the views' rows with their tracking positions in one transaction (exactly once, restartable).
 
 The library's own `ProjectionRunner` commits once per event and does not run on SQLite; this one commits once
-per batch. A view is rebuilt by dropping its tables, setting its position to 0 and catching up."""
+per batch. A view is rebuilt by dropping its tables, setting its position to 0 and catching up.
+
+Reading is lean: the rows come back as plain tuples in the batch's own transaction, and only rows whose topic
+some view wants (its `event_types`) are decoded, so records no view folds (command records, settings) cost a
+row read and nothing more. Stream ids are converted once per stream, not once per row."""
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
+from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import MapperDeserialisationError, StoredEvent, Tracking, find_id_convertor
+from eventsourcing.utils import resolve_topic
 
 from projections.database import ViewCursor, ViewDatabase
 
 TRACKING_TABLE = "pooling_view_tracking"
 RATE_TABLE = "pooling_view_rates"  # the last catch-up's speed per view, for `pooling project status`
 LOCK_ROW = "__runner_lock__"
+ID_CACHE_SIZE = 200_000  # stream ids converted and kept (a national replay meets each stream once per batch)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one batch.
+
+    A batch allocates a few hundred thousand acyclic objects (decoded events, folded records, dossier dicts) while
+    the views' caches hold millions more; every allocation-triggered collection would walk them all. What a batch
+    leaves cyclic is collected when the collector runs again after it."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 class View(Protocol):
-    """A read model fed from the log."""
+    """A read model fed from the log.
+
+    A view may also name the event classes it folds, `event_types: tuple[type, ...]`: the runner then decodes only
+    rows of those classes (and their subclasses) for it. A view without `event_types` is given every row."""
 
     name: str
 
@@ -54,6 +83,9 @@ class ProjectionRunner:
     def __init__(self, app: Any, views: Sequence[View], batch_size: int = 5000) -> None:
         self.app, self.views, self.batch_size = app, list(views), batch_size
         self.db = ViewDatabase(app.recorder)
+        self._ids: dict[Any, Any] = {}  # stored originator id -> the id events carry
+        self._classes: dict[str, type | None] = {}  # topic -> event class, for the topics some view folds
+        self._wanted: tuple[type, ...] | None = None
         with self.db.transaction() as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (view_name TEXT PRIMARY KEY, "
@@ -92,37 +124,120 @@ class ProjectionRunner:
         Each batch first writes a lock row, then reads the positions inside its transaction: two runners (two
         processes) take turns and neither folds a batch the other has committed."""
         chosen = list(views or self.views)
+        self._want(chosen)
         done = CatchUp()
         started = time.perf_counter()
         while limit is None or done.batches < limit:
             try:
-                with self.db.transaction() as cursor:
+                with _collector_paused(), self.db.transaction() as cursor:
                     self._lock(cursor)
                     positions = self._positions(cursor)
                     start = min(positions[view.name] for view in chosen)
-                    notifications = self.app.recorder.select_notifications(
-                        start, self.batch_size, inclusive_of_start=False
-                    )
-                    if not notifications:
+                    rows = self._read(cursor, start)
+                    if not rows:
                         break
-                    decoded = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
+                    last = int(rows[-1][0])
+                    decoded = self._decode(rows)
                     for view in chosen:
-                        mine = [(position, event) for position, event in decoded if position > positions[view.name]]
+                        position = positions[view.name]
+                        if position >= last:
+                            continue
+                        mine = decoded if position == start else [(at, e) for at, e in decoded if at > position]
                         if mine:
                             view.process(cursor, mine)
-                            self._track(cursor, Tracking(view.name, mine[-1][0]))
+                        self._track(cursor, Tracking(view.name, last))
             except BaseException:
                 for view in chosen:
                     view.forget()  # their caches may be ahead of what was committed
                 raise
-            done.events += len(decoded)
+            done.events += len(rows)
             done.batches += 1
             if on_batch is not None:
-                on_batch(decoded[-1][0], len(decoded))
+                on_batch(last, len(rows))
         done.seconds = time.perf_counter() - started
         if done.events:
             self._record_rate(chosen, done)
         return done
+
+    def _want(self, views: Sequence[View]) -> None:
+        """The event classes the views fold (None: every row is decoded)."""
+        wanted: list[type] = []
+        for view in views:
+            types = getattr(view, "event_types", None)
+            if types is None:
+                wanted = []
+                break
+            wanted.extend(types)
+        found = tuple(wanted) or None
+        if found != self._wanted:
+            self._wanted, self._classes = found, {}
+
+    def _read(self, cursor: ViewCursor, start: int) -> list[tuple[Any, ...]]:
+        """The next batch of the log after `start`: (position, stream, version, topic, state) in position order."""
+        position = self.db.position_column
+        return cursor.tuples(
+            f"SELECT {position}, originator_id, originator_version, topic, state FROM {self.db.events_from} "
+            f"WHERE {position} > %s ORDER BY {position} LIMIT %s",
+            (start, self.batch_size),
+        )
+
+    def _decode(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, Any]]:
+        """The domain events of the rows some view wants, with their positions (the library mapper's work, done
+        once per topic and stream rather than once per row)."""
+        mapper = self.app.mapper
+        if mapper.cipher is not None or mapper.compressor is not None:
+            return [
+                (int(at), mapper.to_domain_event(StoredEvent(self._id(stream), version, topic, bytes(state))))
+                for at, stream, version, topic, state in rows
+                if self._class(topic) is not None
+            ]
+        decode = mapper.transcoder.decode
+        classes, ids = self._classes, self._ids
+        decoded: list[tuple[int, Any]] = []
+        for at, stream, version, topic, state in rows:
+            cls = classes[topic] if topic in classes else self._class(topic)
+            if cls is None:
+                continue
+            originator_id = ids.get(stream)
+            if originator_id is None:
+                originator_id = self._id(stream)
+            try:
+                event_state = decode(state if isinstance(state, bytes) else bytes(state))
+            except Exception as error:  # as the library's mapper reports it
+                raise MapperDeserialisationError(
+                    f"Failed to deserialise state of stored event with topic '{topic}', "
+                    f"originator_id '{originator_id}' and originator_version {version}: {error}"
+                ) from error
+            event_state["originator_id"] = find_id_convertor(cls, cast(Hashable, type(originator_id)))(originator_id)
+            event_state["originator_version"] = version
+            class_version = getattr(cls, "class_version", 1)
+            from_version = event_state.pop("class_version", 1)
+            while from_version < class_version:
+                getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(event_state)
+                from_version += 1
+            event: Any = object.__new__(cls)
+            object.__setattr__(event, "__dict__", event_state)
+            decoded.append((int(at), event))
+        return decoded
+
+    def _class(self, topic: str) -> type | None:
+        """The event class of a topic if some view folds it, else None (the row is then not decoded at all)."""
+        if topic not in self._classes:
+            cls = resolve_topic(topic)
+            wanted = self._wanted is None or (isinstance(cls, type) and issubclass(cls, self._wanted))
+            self._classes[topic] = cls if wanted else None
+        return self._classes[topic]
+
+    def _id(self, stored: Any) -> Any:
+        """The stream id as events carry it (SQLite stores 32 hex digits; PostgreSQL returns a UUID)."""
+        found = self._ids.get(stored)
+        if found is None:
+            convert = getattr(self.app.recorder, "convert_originator_id", None)
+            found = convert(stored) if convert is not None and not isinstance(stored, UUID) else stored
+            if len(self._ids) >= ID_CACHE_SIZE:
+                self._ids.clear()
+            self._ids[stored] = found
+        return found
 
     def _record_rate(self, views: Sequence[View], done: CatchUp) -> None:
         with self.db.transaction() as cursor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -24,13 +25,25 @@ class RunsHistory:
     def refresh(self) -> None:
         self._events = list(self._app.events.get(RUNS_ID))
         self._fallbacks: dict[tuple[int, object], Fraction | None] = {}
+        # What is known at T is the events before the first one recorded after T: the running maximum of their
+        # times finds that prefix by bisection, and each prefix's answer is kept.
+        self._latest: list[datetime] = []
+        for event in self._events:
+            self._latest.append(max(self._latest[-1], event.timestamp) if self._latest else event.timestamp)
+        self._known: dict[int, RunsKnown] = {}
 
     def known_at(self, instant: datetime) -> RunsKnown:
+        prefix = bisect_right(self._latest, instant)
+        known = self._known.get(prefix)
+        if known is None:
+            known = self._known[prefix] = self._known_in(self._events[:prefix])
+        return known
+
+    @staticmethod
+    def _known_in(events: list[Any]) -> RunsKnown:
         interest: dict[int, Fraction] = {}
         adjustment: dict[int, Fraction] = {}
-        for event in self._events:
-            if event.timestamp > instant:
-                break
+        for event in events:
             if isinstance(event, NationalRuns.InterestRunRecorded):
                 interest[event.year] = as_rational(event.rate)
             elif isinstance(event, NationalRuns.AdjustmentRunRecorded):

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# Months are immutable values: the ones parsed or counted are kept and shared (a replay asks for the same few
+# hundred months millions of times). Bounded, so odd input cannot grow them without limit.
+_CACHE_LIMIT = 1 << 17
+_PARSED: dict[str, Month] = {}
+_BY_INDEX: dict[int, Month] = {}
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -25,21 +30,44 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> Month:
         """Parse `YYYY-MM`; raise ValueError with the reason otherwise."""
+        if cls is Month and isinstance(text, str):
+            found = _PARSED.get(text)
+            if found is not None:
+                return found
         match = _MONTH.match(text) if isinstance(text, str) else None
         if match is None:
             raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
-        return cls(int(match.group(1)), int(match.group(2)))
+        parsed = cls(int(match.group(1)), int(match.group(2)))
+        if cls is Month:
+            if len(_PARSED) >= _CACHE_LIMIT:
+                _PARSED.clear()
+            _PARSED[text] = parsed
+        return parsed
 
     @classmethod
     def of(cls, day: date) -> Month:
         """The month a date falls in."""
+        if cls is Month:
+            found = _BY_INDEX.get(day.year * 12 + day.month - 1)
+            if found is not None:
+                return found
+            return Month.from_index(day.year * 12 + day.month - 1)
         return cls(day.year, day.month)
 
     @classmethod
     def from_index(cls, index: int) -> Month:
         """Inverse of `index`."""
+        if cls is Month:
+            found = _BY_INDEX.get(index)
+            if found is not None:
+                return found
         year, month0 = divmod(index, 12)
-        return cls(year, month0 + 1)
+        month = cls(year, month0 + 1)
+        if cls is Month:
+            if len(_BY_INDEX) >= _CACHE_LIMIT:
+                _BY_INDEX.clear()
+            _BY_INDEX[index] = month
+        return month
 
     @property
     def index(self) -> int:
@@ -70,7 +98,8 @@ class Month:
 
 def months_between(first: Month, last: Month) -> list[Month]:
     """Every month from `first` to `last`, both included (empty if last < first)."""
-    return [Month.from_index(i) for i in range(first.index, last.index + 1)]
+    from_index = Month.from_index
+    return [from_index(i) for i in range(first.index, last.index + 1)]
 
 
 def format_years_months(months: int) -> str:

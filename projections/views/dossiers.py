@@ -30,6 +30,8 @@ CACHE_SIZE = 50_000
 class DossierView:
     """Current dossiers and risk facts; `prefix` names a second copy (the audit replay builds one)."""
 
+    event_types: tuple[type, ...] = (ev.PersonEvent, *RUN_EVENTS)  # the rows the runner decodes for this view
+
     def __init__(self, app: Any, prefix: str = "") -> None:
         self.app = app
         self.name = f"{prefix}dossiers"

@@ -16,6 +16,8 @@ TRANSIT_TABLE = "ledger_transit_view"
 class LedgerView:
     """Ledger sums and transit memo; `prefix` names a second copy (the audit replay builds one)."""
 
+    event_types: tuple[type, ...] = (ev.PersonEvent,)  # the rows the runner decodes for this view
+
     def __init__(self, app: Any, prefix: str = "") -> None:
         self.app = app
         self.name = f"{prefix}ledgers"
@@ -42,7 +44,7 @@ class LedgerView:
     def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None:
         sums: dict[tuple[str, str, str], list[int]] = {}
         transit: dict[str, list[int]] = {}
-        originals = {(e.originator_id, e.originator_version): e for _, e in events if isinstance(e, ev.PersonEvent)}
+        originals = self._originals_in(events)
         for _, event in events:
             if not isinstance(event, ev.PersonEvent):
                 continue
@@ -72,6 +74,18 @@ class LedgerView:
             f"received_fen = {self.transit_table}.received_fen + excluded.received_fen",
             [(month, sent, received) for month, (sent, received) in sorted(transit.items())],
         )
+
+    @staticmethod
+    def _originals_in(events: Sequence[tuple[int, Any]]) -> dict[tuple[Any, int], ev.PersonEvent]:
+        """The events of this batch that a `Reversed` of this batch reverses (the rest are read from the store)."""
+        wanted = {(e.originator_id, e.reversed_version) for _, e in events if isinstance(e, ev.Reversed)}
+        if not wanted:
+            return {}
+        return {
+            (e.originator_id, e.originator_version): e
+            for _, e in events
+            if isinstance(e, ev.PersonEvent) and (e.originator_id, e.originator_version) in wanted
+        }
 
     def _original(self, event: ev.Reversed) -> ev.PersonEvent:
         found = list(
