@@ -54,6 +54,21 @@ class Batch:
         return [*self.persons.values(), *self.others.values()]
 
 
+@dataclass
+class _Slot:
+    """One caller's message in a group commit, and what became of it."""
+
+    message: AnyMessage
+    issued_by: str | None
+    outcome: Any = None  # the answer, a refusal, or the error that failed the whole group
+
+    def answer(self) -> dict[str, Any]:
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        assert isinstance(self.outcome, dict)
+        return self.outcome
+
+
 class PoolingApplication(Application[UUID]):
     """The national pooling write model on SQLite (default) or PostgreSQL."""
 
@@ -64,6 +79,8 @@ class PoolingApplication(Application[UUID]):
         # Cached persons are shared, mutable objects (no deep copy): one command at a time per application,
         # else two threads append to the same cached person and break its version sequence and hash chain.
         self._lock = threading.RLock()
+        self._group_lock = threading.Lock()  # guards `_waiting`, the messages of the next group commit
+        self._waiting: list[_Slot] = []
         self._runs_known: tuple[tuple[int, int, int], RunsKnown] | None = None
         self._open_store(store_environment(env))
         self.policy = policy or load_policy()
@@ -280,23 +297,64 @@ class PoolingApplication(Application[UUID]):
         raise AssertionError("unreachable")
 
     def submit_batch(
-        self, messages: Iterable[AnyMessage | Mapping[str, Any]], *, issued_by: str | None = None, migrate: bool = False
+        self,
+        messages: Iterable[AnyMessage | Mapping[str, Any]],
+        *,
+        issued_by: str | None = None,
+        migrate: bool = False,
+        issuers: list[str | None] | None = None,
     ) -> list[dict[str, Any] | DomainError | InterchangeError | IdentifierError]:
         """Apply many person messages and save them in one transaction; each gets its answer or its error.
 
-        If another writer changed one of the persons meanwhile, the whole batch is applied again on fresh state."""
+        `issuers` gives each message its own `issued_by`. If another writer changed one of the persons meanwhile,
+        the whole batch is applied again on fresh state."""
         listed = list(messages)
         with self._lock:
             for attempt in range(MAX_CONFLICT_RETRIES):
                 try:
-                    return self._submit_batch(listed, issued_by=issued_by, migrate=migrate)
+                    return self._submit_batch(listed, issued_by=issued_by, migrate=migrate, issuers=issuers)
                 except IntegrityError:
                     if attempt == MAX_CONFLICT_RETRIES - 1:
                         raise DomainError(ErrorCode.CONFLICT, "persons were changed concurrently; retry") from None
         raise AssertionError("unreachable")
 
+    def submit_grouped(
+        self, message: AnyMessage, *, issued_by: str | None = None, migrate: bool = False
+    ) -> dict[str, Any]:
+        """`submit` for many concurrent callers (the HTTP API): messages that arrive while a transaction is being
+        written are applied together in the next one (group commit), each answered as if sent alone.
+
+        A commit's latency (the WAL flush) is then paid once per group, not once per message. Runs and
+        `--migrate` messages go through `submit` on their own."""
+        if message.type in RUN_TYPES or migrate:
+            return self.submit(message, issued_by=issued_by, migrate=migrate)
+        slot = _Slot(message, issued_by)
+        with self._group_lock:
+            self._waiting.append(slot)
+        with self._lock:
+            if slot.outcome is None:
+                with self._group_lock:
+                    group, self._waiting = self._waiting, []
+                self._apply_group(group)
+        return slot.answer()
+
+    def _apply_group(self, group: list[_Slot]) -> None:
+        try:
+            outcomes = self.submit_batch([slot.message for slot in group], issuers=[slot.issued_by for slot in group])
+        except BaseException as error:
+            for slot in group:
+                slot.outcome = error
+            raise
+        for slot, outcome in zip(group, outcomes, strict=True):
+            slot.outcome = outcome
+
     def _submit_batch(
-        self, messages: Iterable[AnyMessage | Mapping[str, Any]], *, issued_by: str | None, migrate: bool
+        self,
+        messages: Iterable[AnyMessage | Mapping[str, Any]],
+        *,
+        issued_by: str | None,
+        migrate: bool,
+        issuers: list[str | None] | None = None,
     ) -> list[dict[str, Any] | DomainError | InterchangeError | IdentifierError]:
         batch, clock = Batch(), self._now
         parsed: list[AnyMessage | InterchangeError] = []
@@ -309,13 +367,14 @@ class PoolingApplication(Application[UUID]):
             list({(m.unit, m.serial): None for m in parsed if not isinstance(m, InterchangeError)})
         )
         outcomes: list[dict[str, Any] | DomainError | InterchangeError | IdentifierError] = []
-        for message in parsed:
+        for index, message in enumerate(parsed):
             try:
                 if isinstance(message, InterchangeError):
                     raise message
                 if message.type in RUN_TYPES:
                     raise DomainError(ErrorCode.INVALID_FIELD, "runs are submitted on their own", field="type")
-                outcomes.append(self._apply(message, batch, issued_by=issued_by, migrate=migrate))
+                issuer = issued_by if issuers is None else issuers[index]
+                outcomes.append(self._apply(message, batch, issued_by=issuer, migrate=migrate))
             except (DomainError, InterchangeError, IdentifierError) as error:
                 outcomes.append(error)
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from domain.months import month_of
 from domain.rules.interest import InterestCredit
 from standards.calendar import Month
 
@@ -129,7 +128,7 @@ class SubLedger:
 
 def _before(day: date, first: Month, first_day: date) -> bool:
     """`Month.of(day) < first`; for a plain date, `day < first.first_day()`, without building a Month."""
-    return month_of(day) < first if isinstance(day, datetime) else day < first_day
+    return Month.of(day) < first if isinstance(day, datetime) else day < first_day
 
 
 @dataclass(slots=True)

@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain import events as ev
-from domain.months import parse_month
 from domain.records import Benefit, Enrollment, PaidMonth, Payment, SubLedger, Suspension, Transfer, ledger_key
 from domain.rules.interest import InterestCredit
 from standards.calendar import Month
@@ -111,7 +110,7 @@ class PersonState:
         if not self.enrollments:
             self.deemed_months = event.deemed_months
             self.deemed_unit = event.unit if event.deemed_months else None
-            self.account_opened = parse_month(event.account_opened)
+            self.account_opened = Month.parse(event.account_opened)
         self.enrollments.append(
             Enrollment(
                 event.effective_date,
@@ -133,7 +132,7 @@ class PersonState:
         self.suspensions.append(Suspension(event.effective_date, event.unit, event.reason, event.originator_version))
 
     def _on_ContributionPaid(self, event: ev._Payment) -> None:
-        period = parse_month(event.period)
+        period = Month.parse(event.period)
         paid_on = event.effective_date
         unit, temporary, account_fen = event.unit, event.temporary, event.account_fen
         self.payments[period] = Payment(
@@ -189,7 +188,7 @@ class PersonState:
 
     def _on_InterestCredited(self, event: ev.InterestCredited) -> None:
         ledger = self.ledgers.get(event.ledger) or self._ledger(event.ledger.rstrip("T"), event.ledger.endswith("T"))
-        ledger.add_credit(InterestCredit(event.effective_date, parse_month(event.last_month), event.interest_fen))
+        ledger.add_credit(InterestCredit(event.effective_date, Month.parse(event.last_month), event.interest_fen))
 
     def _on_OpeningBalanceRecorded(self, event: ev.OpeningBalanceRecorded) -> None:
         self._ledger(event.unit).add_flow(event.effective_date, event.account_fen)
@@ -197,7 +196,7 @@ class PersonState:
     def _on_BenefitDetermined(self, event: ev.BenefitDetermined) -> None:
         self.determination = event
         self.benefit = Benefit(
-            retirement=parse_month(event.retirement),
+            retirement=Month.parse(event.retirement),
             unit=event.benefit_unit,
             basic_fen=event.basic_fen,
             account_fen=event.account_fen,
@@ -232,7 +231,7 @@ class PersonState:
         self.payouts.append(event)
         drawn = 0
         for line in event.lines:
-            paid = self.paid.setdefault(parse_month(line["month"]), PaidMonth())
+            paid = self.paid.setdefault(Month.parse(line["month"]), PaidMonth())
             paid.basic_fen += line["basic_fen"]
             paid.account_fen += line["account_fen"]
             paid.transitional_fen += line["transitional_fen"]
@@ -253,9 +252,9 @@ class PersonState:
         self.receivable_fen += event.total_fen
         self.overpaid_versions.add(event.payout_version)
         for month in event.months:
-            self.paid.pop(parse_month(month), None)
+            self.paid.pop(Month.parse(month), None)
         if event.months:
-            self._lower_paid_through(min(parse_month(month) for month in event.months))
+            self._lower_paid_through(min(Month.parse(month) for month in event.months))
         if event.account_fen:
             self._ledger(event.paying_unit).add_flow(event.effective_date, event.account_fen)
         self.flags.append(("R101", event.originator_version))

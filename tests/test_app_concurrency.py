@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from typing import Any
 
 from app_helpers import (
     apply,
@@ -20,11 +21,13 @@ from app_helpers import (
     transfer_request,
     transfer_send,
 )
+from test_faults_support import wait_until
 
 from domain import events as ev
 from domain.application import PoolingApplication
 from domain.errors import DomainError
 from standards.calendar import Month, months_between
+from standards.interchange import parse_message
 
 WORKER = citizen_id("1980-05-20", sequence="111")
 PERIODS = [str(month) for month in months_between(Month(2001, 1), Month(2010, 12))]  # 120 past months
@@ -140,3 +143,48 @@ def test_a_second_application_never_decides_on_what_it_cached_before_another_wro
     finally:
         a.close()
         b.close()
+
+
+def test_concurrent_submissions_are_committed_together_each_answered_as_if_alone(
+    simulated_env: dict[str, str],
+) -> None:
+    """Group commit: what arrives while a transaction is written goes into the next one, in arrival order."""
+    app = PoolingApplication(env=simulated_env)
+    people = [citizen_id("1990-01-01", region="440306", sequence=f"{n:03d}") for n in range(1, 9)]
+    sent = [enroll(person, "44", "2021-01-04", serial=f"44-group-{n}") for n, person in enumerate(people)]
+    sent.append(dict(sent[0]))  # a resend inside the same group: replayed
+    sent.append({**sent[1], "name": "另一个人"})  # the same serial with another body: serial_reused
+    transactions = []
+    insert = app.recorder.insert_events
+
+    def counting(stored_events: Any, **kwargs: Any) -> Any:
+        transactions.append(len(kwargs.get("commands") or ()))
+        return insert(stored_events, **kwargs)
+
+    app.recorder.insert_events = counting  # type: ignore[method-assign]
+    results: dict[int, Any] = {}
+    try:
+        with app._lock:  # a transaction is being written: everyone queues behind it
+            threads = []
+            for index, message in enumerate(sent):
+                parsed = parse_message(message)
+
+                def send(index: int = index, parsed: Any = parsed) -> None:
+                    try:
+                        results[index] = app.submit_grouped(parsed, issued_by=f"province:44:{index}")
+                    except DomainError as error:
+                        results[index] = error
+
+                threads.append(threading.Thread(target=send))
+                threads[-1].start()
+                wait_until(lambda count=index + 1: len(app._waiting) == count, timeout=10, what="queued")
+        for thread in threads:
+            thread.join(10)
+        assert transactions == [8]  # one transaction for the whole group
+        assert [results[i]["status"] for i in range(8)] == ["applied"] * 8
+        assert results[8]["status"] == "replayed" and results[8]["events"] == results[0]["events"]
+        assert isinstance(results[9], DomainError) and results[9].code.value == "serial_reused"
+        row = app.command("44", "44-group-3")
+        assert row is not None and row.issued_by == "province:44:3"
+    finally:
+        app.close()

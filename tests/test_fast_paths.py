@@ -17,7 +17,6 @@ from eventsourcing.domain import Aggregate
 
 from domain import events as ev
 from domain.hashing import canonical, chain_hash
-from domain.months import month_of, parse_month
 from domain.person import Person, _layout, person_id
 from domain.records import Enrollment, SubLedger, Suspension
 from domain.rules.interest import InterestCredit
@@ -220,11 +219,11 @@ def test_remembered_usccs_keep_their_field() -> None:
 
 def test_person_ids_and_months_are_the_plain_values() -> None:
     assert person_id("44030619790101003x") == person_id("44030619790101003X")
-    assert parse_month("2024-05") == Month.parse("2024-05")
+    assert Month.parse("2024-05") is Month.parse("2024-05") == Month(2024, 5)
     with pytest.raises(ValueError):
-        parse_month("2024-13")
+        Month.parse("2024-13")
     for day in (date(2024, 1, 31), datetime(2024, 2, 1, tzinfo=UTC), date(1, 1, 1), date(9999, 12, 31)):
-        assert month_of(day) == Month.of(day)
+        assert Month.of(day) == Month(day.year, day.month)
 
 
 def test_decimal_strings_are_remembered_by_value() -> None:

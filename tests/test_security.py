@@ -359,7 +359,7 @@ def _log_a_fault(
     def broken(message: Any, **_: Any) -> Any:
         raise RuntimeError(f"cannot apply {dict(message)!r} for Bearer {token}")
 
-    monkeypatch.setattr(api.services.app, "submit", broken)
+    monkeypatch.setattr(api.services.app, "submit_grouped", broken)
     enrollment = _enroll(make_citizen_id("44", date(1990, 3, 3), 7), "44", "sec-e9", "2021-07-01")
     response = api.send(enrollment, headers)
     assert_error(response, 500, "internal_error")

@@ -63,7 +63,8 @@ def submit_message(
         href = f"/api/v1/jobs/{job.job_id}"
         accepted = JobAccepted(job_id=job.job_id, kind="run", status=job.status, href=href)
         return JSONResponse(accepted.model_dump(), status_code=202, headers={"Location": href})
-    answer = services.app.submit(message, issued_by=principal.issued_by, migrate=migrate)
+    # Concurrent requests share a transaction (group commit); each still gets its own answer.
+    answer = services.app.submit_grouped(message, issued_by=principal.issued_by, migrate=migrate)
     response.status_code = 200 if answer["status"] == "replayed" else 201
     return answer
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from domain import events as ev
 from domain.commands.context import CommandContext, reject
 from domain.commands.interest import reconcile_if_credited
-from domain.months import month_of
 from domain.person import Person
 from domain.records import ledger_key
 from domain.rules.contributions import clamp_base, split_employee, split_flexible
@@ -19,7 +18,7 @@ def pay(person: Person, message: ContributionMessage | BackPaymentMessage, ctx: 
     state = person.state
     period: Month = message.period
     back_payment = isinstance(message, BackPaymentMessage)
-    if state.death is not None and period > month_of(state.death):
+    if state.death is not None and period > Month.of(state.death):
         raise reject("R004", f"period {period} follows the recorded death month", "period")
     if state.determination is not None:
         raise reject("R005", "a benefit is already determined: no contribution after retirement", "period")
@@ -72,7 +71,7 @@ def pay(person: Person, message: ContributionMessage | BackPaymentMessage, ctx: 
 
 def _check_window(opened: Month | None, period: Month, back_payment: bool, ctx: CommandContext) -> None:
     """R015: a contribution is for the recorded month or the one before; a back-payment for an earlier month."""
-    recorded = month_of(ctx.today)
+    recorded = Month.of(ctx.today)
     if period > recorded:
         raise reject("R015", f"period {period} is in the future", "period")
     if opened is not None and period < opened:

@@ -7,7 +7,6 @@ from datetime import date
 
 from domain import events as ev
 from domain.commands.context import CommandContext
-from domain.months import month_of
 from domain.person import Person
 from domain.rules.interest import InterestCredit, settlement_interest
 from standards.calendar import Month
@@ -105,5 +104,5 @@ def reconcile_if_credited(person: Person, ctx: CommandContext, key: str, day: da
     """Reconcile a sub-ledger when a flow dated `day` falls in a month its interest already covers."""
     ledger = person.state.ledgers.get(key)
     through = ledger.credited_through if ledger is not None else None
-    if through is not None and month_of(day) <= through:
+    if through is not None and Month.of(day) <= through:
         reconcile_interest(person, ctx, key)

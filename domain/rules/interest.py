@@ -17,7 +17,6 @@ from datetime import date
 from fractions import Fraction
 from typing import TypeAlias
 
-from domain.months import month_of
 from domain.rules import checks
 from standards.calendar import Month, months_between
 from standards.rounding import to_fen
@@ -67,7 +66,7 @@ def _flow_month(when: date | Month) -> Month:
     if isinstance(when, Month):
         return when
     if isinstance(when, date):
-        return month_of(when)
+        return Month.of(when)
     raise TypeError(f"a flow is dated by a date or a Month, got {type(when).__name__}")
 
 
