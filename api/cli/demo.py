@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from eventsourcing.utils import resolve_topic
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -122,8 +123,10 @@ def _replay(env: dict[str, str], spec: SeedSpec, workers: int) -> SeedReport:
 def _show(app: PoolingApplication, projections: Projections, report: SeedReport, last_year: int) -> None:
     refusals, planted = report.refusals, report.planted
     kinds: Counter[str] = Counter()
-    for notification in projections.all_notifications():
-        kinds[notification.topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]] += 1
+    db = projections.runner.db
+    with db.transaction(commit=False) as cursor:
+        for topic, count in cursor.tuples(f"SELECT topic, COUNT(*) FROM {db.events_from} GROUP BY topic"):
+            kinds[resolve_topic(str(topic)).__qualname__.rsplit(".", 1)[-1]] += int(count)
     table = Table(title="events by kind")
     table.add_column("event")
     table.add_column("count", justify="right")

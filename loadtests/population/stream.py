@@ -6,7 +6,7 @@ built lazily, month by month: a person's messages exist only while their month i
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -35,12 +35,15 @@ def generate(
     first_year: int = 2003,
     last_year: int = 2025,
     units: Sequence[str] = DEFAULT_UNITS,
+    only: Callable[[str], bool] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield the messages of `persons` synthetic persons month by month, first_year-01 to last_year-12.
 
     Each list holds one calendar month's messages in `recorded_at` order (never decreasing, across lists
     too): person messages, each unit's `payout_run` on day 25, the ministry's `interest_run` of the previous
-    year in January and its `adjustment_run` in July. The same arguments always give the same stream."""
+    year in January and its `adjustment_run` in July. The same arguments always give the same stream.
+    `only(citizen_id)` keeps the messages of some persons (a seeder's shard): the whole population is still
+    planned, so each kept person's messages are the ones the full stream holds, in the same order."""
     if not 0 <= persons <= MAX_PERSONS:
         raise ValueError(f"persons must be 0..{MAX_PERSONS}, got {persons}")
     if not 1996 <= first_year <= last_year:
@@ -56,7 +59,7 @@ def generate(
     duplicate = plant_duplicate(plans, rng)
     PLANTED.clear()
     PLANTED.update(describe(plans, world, seed), duplicate=duplicate, late_death=late_death)
-    return _months(plans, world)
+    return _months([plan for plan in plans if only is None or only(plan.citizen_id)], world)
 
 
 def _months(plans: list[Plan], world: World) -> Iterator[list[Message]]:

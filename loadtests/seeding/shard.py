@@ -115,7 +115,14 @@ def run_shard(
     run_keys: set[CommandKey] = set()
     pending = MonthOutput(0, [])
     try:
-        for index, month in enumerate(generate(persons, seed=seed, first_year=first_year, last_year=last_year), 1):
+        population = generate(
+            persons,
+            seed=seed,
+            first_year=first_year,
+            last_year=last_year,
+            only=lambda citizen: shard_of(person_id(citizen), shards) == shard,
+        )
+        for index, month in enumerate(population, 1):
             chosen = []
             for message in month:
                 if message["type"] in RUN_TYPES:

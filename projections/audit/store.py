@@ -40,9 +40,25 @@ class LogStore:
         return int(self.app.recorder.max_notification_id() or 0)
 
     def rows(self, after: int, limit: int, stop: int | None = None) -> list[Row]:
-        """Up to `limit` rows with positions > `after` (and ≤ `stop`), in position order."""
-        notifications = self.app.recorder.select_notifications(after, limit, stop, inclusive_of_start=False)
-        return [_row(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in notifications]
+        """Up to `limit` rows with positions > `after` (and ≤ `stop`), in position order.
+
+        One plain query (the library's `select_notifications` builds objects a scan does not need)."""
+        position = self.db.position_column
+        bound, params = (f" AND {position} <= %s", (after, stop, limit)) if stop is not None else ("", (after, limit))
+        with self.db.transaction(commit=False) as cursor:
+            found = cursor.tuples(
+                f"SELECT {position}, originator_id, originator_version, topic, state FROM {self.db.events_from} "
+                f"WHERE {position} > %s{bound} ORDER BY {position} LIMIT %s",
+                params,
+            )
+        ids: dict[Any, UUID] = {}
+        rows = []
+        for at, stream, version, topic, state in found:
+            ident = ids.get(stream)
+            if ident is None:
+                ident = ids[stream] = stream if isinstance(stream, UUID) else UUID(str(stream))
+            rows.append(Row(int(at), ident, int(version), str(topic), bytes(state)))
+        return rows
 
     def scan(self, batch_size: int, after: int = 0, stop: int | None = None) -> Iterator[list[Row]]:
         """The log from `after` to the head (or `stop`), one batch at a time."""
