@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, PersistenceError, Recording, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError, Recording, Transcoder
 
 from domain import events as ev
 from domain.clock import recorded_date, utc_now
@@ -28,6 +28,7 @@ from domain.errors import DomainError, UnknownPerson
 from domain.person import Person, person_id
 from domain.registry import RUNS_ID, SETTINGS_ID, CommandKey, CommandRow, NationalRuns, StoreSettings
 from domain.settings import store_environment
+from domain.stores.encoding import PoolingMapper, StateCompressor
 from domain.transcoding import OrjsonTranscoder
 from standards.codes import ErrorCode
 from standards.identifiers import IdentifierError, parse_citizen_id, parse_uscc
@@ -106,6 +107,14 @@ class PoolingApplication(Application[UUID]):
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Rows are stored compactly (domain/stores/encoding.py): the state deflated with a shipped dictionary by the
+        library's compressor hook, the topic as a short alias. Set here, not by `COMPRESSOR_TOPIC`, so that no
+        process can write a store in another encoding by missing a setting; a cipher (`CIPHER_TOPIC`) still applies."""
+        return PoolingMapper(
+            transcoder=self.construct_transcoder(), compressor=StateCompressor(), cipher=self.factory.cipher()
+        )
 
     # --- store settings and clock --------------------------------------------------------------------
     def _settings_simulated(self) -> bool:

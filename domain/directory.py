@@ -12,9 +12,9 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.utils import get_topic
 
 from domain import events as ev
+from domain.stores.encoding import stored_topics
 
 
 @dataclass(slots=True)
@@ -25,7 +25,8 @@ class Listing:
     deceased: bool = False
 
 
-TOPICS = [get_topic(cls) for cls in (ev.PersonRegistered, ev.Enrolled, ev.BenefitDetermined, ev.DeathRecorded)]
+# Each class under its full topic (rows written before topic aliases) and its alias (domain/stores/encoding.py).
+TOPICS = stored_topics(ev.PersonRegistered, ev.Enrolled, ev.BenefitDetermined, ev.DeathRecorded)
 
 
 class PersonDirectory:

@@ -4,31 +4,36 @@
 
 Seeds the same population into a fresh PostgreSQL database and a fresh SQLite file, then divides the events
 table's `pg_total_relation_size` (SQLite: the `dbstat` pages of `stored_events` and its indexes, and the whole
-file) by the row count. Baseline: the payload alone (the state bytes plus the topic text), the bytes a store
-could not avoid without changing the encoding; the rest is per-row overhead and the two indexes."""
+file) by the row count. Rows are stored compactly (domain/stores/encoding.py: deflated state, topic aliases);
+the baseline is the payload as it was stored before, plain JSON state plus full topic text (decoded from a sample
+of rows), against the payload as stored now. The command log (`pooling_commands`, one row per applied command) is
+reported per command, on its own."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sqlite3
 import tempfile
-import zlib
 from pathlib import Path
 
+from domain.stores.encoding import decode_state, full_topic
 from loadtests.benchkit import connect, cpu_count, fresh_database, line, seeded
 from loadtests.seeding import SeedSpec
 
+_STAMP = re.compile(rb'"timestamp":"[^"]*",?')
 
-def _zlib_with_dictionary(states: list[bytes]) -> float:
-    """Mean compressed state size with a preset dictionary built from the first tenth (what a transcoder could
-    do per row; a plan, not the store's encoding: it would change the stored bytes and the seeded identity)."""
-    train, test = states[: len(states) // 10], states[len(states) // 10 :]
-    dictionary = b"".join(train)[-32768:]
-    sizes = []
-    for state in test:
-        packer = zlib.compressobj(9, zdict=dictionary)
-        sizes.append(len(packer.compress(state) + packer.flush()))
-    return sum(sizes) / max(len(sizes), 1)
+
+def _plain(sample: list[tuple[str, bytes]]) -> tuple[float, float, float]:
+    """Mean bytes of the sample's states as plain JSON, of their full topics, and of the timestamp field."""
+    states = [decode_state(state) for _, state in sample]
+    count = max(len(sample), 1)
+    stamps = sum(len(found.group(0)) for state in states if (found := _STAMP.search(state)))
+    return (
+        sum(map(len, states)) / count,
+        sum(len(full_topic(topic).encode()) for topic, _ in sample) / count,
+        stamps / count,
+    )
 
 
 def main() -> None:
@@ -43,25 +48,43 @@ def main() -> None:
     with connect(args.db) as connection:
         connection.autocommit = True  # VACUUM runs outside a transaction
         connection.execute("VACUUM ANALYZE pooling_events")
+        connection.execute("VACUUM ANALYZE pooling_commands")
         figures = connection.execute(
             "SELECT pg_total_relation_size('pooling_events'), pg_relation_size('pooling_events'), count(*), "
-            "avg(length(state)), avg(octet_length(topic)), "
-            'avg(octet_length(substring(convert_from(state, \'UTF8\') from \'"timestamp":"[^"]*",?\')))'
-            " FROM pooling_events"
+            "avg(length(state)), avg(octet_length(topic)) FROM pooling_events"
         ).fetchone()
         assert figures is not None
-        total, heap, count, state, topic, stamp = figures
-        sample = [bytes(row[0]) for row in connection.execute("SELECT state FROM pooling_events LIMIT 20000")]
+        total, heap, count, state, topic = figures
+        logged = connection.execute(
+            "SELECT pg_total_relation_size('pooling_commands'), pg_relation_size('pooling_commands'), count(*) "
+            "FROM pooling_commands"
+        ).fetchone()
+        assert logged is not None
+        sample = [
+            (str(row[0]), bytes(row[1]))
+            for row in connection.execute(
+                "SELECT topic, state FROM pooling_events ORDER BY notification_id LIMIT 20000"
+            )
+        ]
+    plain_state, plain_topic, stamp = _plain(sample)
+    baseline = plain_state + plain_topic
     payload = float(state) + float(topic)
-    dictionary_bytes = _zlib_with_dictionary(sample)
     print(f"  PostgreSQL: {count:,} rows (notification head {rows:,}), {total / 1e6:.1f} MB all-in")
-    line("PostgreSQL bytes/event all-in", total / count, "B", payload, "<= 250 B")
-    line("PostgreSQL heap bytes/event", heap / count, "B", payload)
-    line("payload: state + topic (baseline)", payload, "B")
-    line("  of which state (JSON)", float(state), "B")
-    line("  of which topic text", float(topic), "B")
-    line("  of which the timestamp field", float(stamp or 0), "B")
-    line("plan: state, zlib + 32 KB dictionary", dictionary_bytes, "B", float(state))
+    line("PostgreSQL bytes/event all-in", total / count, "B", baseline, "<= 250 B")
+    line("PostgreSQL heap bytes/event", heap / count, "B", baseline)
+    line("payload as stored: state + topic", payload, "B", baseline)
+    line("  of which state (as stored)", float(state), "B", plain_state)
+    line("  of which topic (as stored)", float(topic), "B", plain_topic)
+    line("baseline: plain JSON state + full topic", baseline, "B")
+    line("  of which state (plain JSON)", plain_state, "B")
+    line("  of which topic text (full)", plain_topic, "B")
+    line("  of which the timestamp field", stamp, "B")
+    commands_total, commands_heap, commands = logged
+    if commands:
+        print(f"  command log: {commands:,} rows ({commands / count:.2f} per event)")
+        line("pooling_commands bytes/command all-in", commands_total / commands, "B")
+        line("pooling_commands heap bytes/command", commands_heap / commands, "B")
+        line("  all-in per event (events + commands)", (total + commands_total) / count, "B")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "storage.sqlite"
         seeded({"PERSISTENCE_MODULE": "eventsourcing.sqlite", "POOLING_DB": str(path)}, spec)
@@ -73,13 +96,20 @@ def main() -> None:
                 "SELECT sum(pgsize) FROM dbstat WHERE name = 'stored_events' OR name IN "
                 "(SELECT name FROM sqlite_master WHERE tbl_name = 'stored_events' AND type = 'index')"
             ).fetchone()[0]
+            command_pages = lite.execute(
+                "SELECT sum(pgsize) FROM dbstat WHERE name = 'pooling_commands' OR name IN "
+                "(SELECT name FROM sqlite_master WHERE tbl_name = 'pooling_commands' AND type = 'index')"
+            ).fetchone()[0]
         except sqlite3.OperationalError:  # dbstat not compiled in
-            pages = None
+            pages = command_pages = None
+        lite_commands = lite.execute("SELECT count(*) FROM pooling_commands").fetchone()[0]
         lite.close()
         size = path.stat().st_size
     if pages:
-        line("SQLite bytes/event (table+indexes)", pages / count, "B", payload, "<= 250 B")
-    line("SQLite bytes/event (whole file)", size / count, "B", payload)
+        line("SQLite bytes/event (table+indexes)", pages / count, "B", baseline, "<= 250 B")
+    if command_pages and lite_commands:
+        line("SQLite pooling_commands bytes/command", command_pages / lite_commands, "B")
+    line("SQLite bytes/event (whole file)", size / count, "B", baseline)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ per batch. A view is rebuilt by dropping its tables, setting its position to 0 a
 
 Reading is lean: the rows come back as plain tuples in the batch's own transaction, and only rows whose topic
 some view wants (its `event_types`) are decoded, so records no view folds (command records, settings) cost a
-row read and nothing more. Stream ids are converted once per stream, not once per row."""
+row read and nothing more. Stream ids are converted once per stream, not once per row. Topics are resolved by the
+library (which knows the stored aliases, domain/stores/encoding.py) once per topic, and states decompressed with the
+mapper's own compressor, so the runner decodes exactly what the mapper would."""
 
 from __future__ import annotations
 
@@ -185,13 +187,15 @@ class ProjectionRunner:
         """The domain events of the rows some view wants, with their positions (the library mapper's work, done
         once per topic and stream rather than once per row)."""
         mapper = self.app.mapper
-        if mapper.cipher is not None or mapper.compressor is not None:
+        if mapper.cipher is not None:
             return [
                 (int(at), mapper.to_domain_event(StoredEvent(self._id(stream), version, topic, bytes(state))))
                 for at, stream, version, topic, state in rows
                 if self._class(topic) is not None
             ]
         decode = mapper.transcoder.decode
+        # The store's compressor (domain/stores/encoding.py) gives back the transcoder's bytes; it reads plain rows too.
+        decompress = mapper.compressor.decompress if mapper.compressor is not None else bytes
         classes, ids = self._classes, self._ids
         decoded: list[tuple[int, Any]] = []
         for at, stream, version, topic, state in rows:
@@ -202,7 +206,7 @@ class ProjectionRunner:
             if originator_id is None:
                 originator_id = self._id(stream)
             try:
-                event_state = decode(state if isinstance(state, bytes) else bytes(state))
+                event_state = decode(decompress(state if isinstance(state, bytes) else bytes(state)))
             except Exception as error:  # as the library's mapper reports it
                 raise MapperDeserialisationError(
                     f"Failed to deserialise state of stored event with topic '{topic}', "

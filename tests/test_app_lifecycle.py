@@ -41,6 +41,7 @@ from domain import events as ev
 from domain.application import PoolingApplication
 from domain.hashing import chain_hash
 from domain.person import person_id
+from domain.stores.encoding import StateCompressor, decode_state
 from standards.codes import PersonStatus
 from standards.rounding import to_fen
 
@@ -177,11 +178,11 @@ def rewrite_stored_event(env: dict[str, str], citizen_id: str, version: int, cha
             (state,) = connection.execute(
                 f"SELECT state FROM {table} WHERE originator_id = ? AND originator_version = ?", key
             ).fetchone()
-            document = orjson.loads(state)
+            document = orjson.loads(decode_state(state))
             change(document)
             connection.execute(
                 f"UPDATE {table} SET state = ? WHERE originator_id = ? AND originator_version = ?",
-                (orjson.dumps(document), *key),
+                (StateCompressor().compress(orjson.dumps(document)), *key),
             )
         return
     with psycopg.connect(
@@ -194,11 +195,11 @@ def rewrite_stored_event(env: dict[str, str], citizen_id: str, version: int, cha
         (state,) = connection.execute(
             f"SELECT state FROM {table} WHERE originator_id = %s AND originator_version = %s", (stream, version)
         ).fetchone()  # type: ignore[misc]
-        document = orjson.loads(state)
+        document = orjson.loads(decode_state(state))
         change(document)
         connection.execute(
             f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = %s",
-            (orjson.dumps(document), stream, version),
+            (StateCompressor().compress(orjson.dumps(document)), stream, version),
         )
 
 

@@ -130,7 +130,7 @@ def test_two_shard_processes_verify_and_rebuild_the_same(populated: PoolingAppli
     raw = RawStore(populated.env)  # type: ignore[arg-type]
     stream = populated.events_of(MS_LIN)[0].originator_id
     row = raw.rows(stream)[5]
-    raw.set_state(row.position, row.state.replace(b'"unit":"32"', b'"unit":"33"', 1))
+    raw.set_json(row.position, row.json.replace(b'"unit":"32"', b'"unit":"33"', 1))
     raw.close()
     broken = start_replay(populated, out_dir=tmp_path / "two", workers=2).report
     first = next(f for f in broken["findings"] if f["category"] == "chain")
@@ -253,7 +253,7 @@ def test_the_cli_seals_replays_names_a_break_and_tells_a_history(
     raw = RawStore(env)
     stream = PoolingApplication().events_of(GUANGDONG_MAN)[0].originator_id
     row = raw.rows(stream)[20]
-    raw.set_state(row.position, row.state.replace(b'"unit":"44"', b'"unit":"45"', 1))
+    raw.set_json(row.position, row.json.replace(b'"unit":"44"', b'"unit":"45"', 1))
     raw.close()
     failed = runner.invoke(cli, ["audit", "replay", "--out", str(tmp_path / "out")])
     assert failed.exit_code == 1 and failed.output.strip().startswith("FAILED")

@@ -1,7 +1,10 @@
 """Support for the audit tests (no tests here): a sealed store, and plain SQL behind the application's back.
 
 `RawStore` edits the events table the way an intruder with database access would, on SQLite (`stored_events`,
-position in `rowid`, ids as 32 hex digits) and on PostgreSQL (`pooling_events`, `notification_id`, uuid ids)."""
+position in `rowid`, ids as 32 hex digits) and on PostgreSQL (`pooling_events`, `notification_id`, uuid ids).
+States are stored compressed (domain/stores/encoding.py): `StoredRow.json` is a row's state as JSON and
+`RawStore.set_json` writes JSON back in the store's encoding, so a test tampers with the fields themselves; an
+intruder who knows the encoding does the same."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from scenarios import combined
 from domain.application import PoolingApplication
 from domain.person import person_id
 from domain.settings import is_postgres
+from domain.stores.encoding import StateCompressor, decode_state
 from projections.audit import generate_key, load_private_key, seal
 from projections.queries import Projections
 
@@ -29,6 +33,18 @@ class StoredRow:
     version: int
     topic: str
     state: bytes
+
+    @property
+    def json(self) -> bytes:
+        """The state as the transcoder wrote it (plain JSON), whatever its stored encoding."""
+        return decode_state(self.state)
+
+
+def encoded(json: bytes) -> bytes:
+    """JSON state bytes in the encoding the store writes."""
+    encoded_state = StateCompressor().compress(json)
+    assert encoded_state[:1] != b"{" and decode_state(encoded_state) == json
+    return encoded_state
 
 
 class RawStore:
@@ -75,6 +91,10 @@ class RawStore:
 
     def set_state(self, position: int, state: bytes) -> None:
         self.execute(f"UPDATE {self.table} SET state = %s WHERE {self.position} = %s", (state, position))
+
+    def set_json(self, position: int, json: bytes) -> None:
+        """Replace a row's state by this JSON, encoded as the store encodes states."""
+        self.set_state(position, encoded(json))
 
     def set_version(self, position: int, version: int) -> None:
         self.execute(f"UPDATE {self.table} SET originator_version = %s WHERE {self.position} = %s", (version, position))

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import pytest
 from scenarios import GUANGDONG_MAN
-from test_audit_support import RANGE, Sealed, codes, errors, sealed_store
+from test_audit_support import RANGE, Sealed, codes, encoded, errors, sealed_store
 
 from projections.audit import start_replay
 
@@ -56,9 +56,9 @@ def test_the_untampered_store_passes(sealed: Sealed) -> None:
 def test_one_changed_byte_is_named_by_stream_and_version(sealed: Sealed) -> None:
     stream = sealed.stream(GUANGDONG_MAN)
     row = sealed.raw.rows(stream)[9]  # version 10, a ContributionPaid
-    at = row.state.index(b'"pooled_fen":') + len(b'"pooled_fen":')
-    digit = row.state[at : at + 1]
-    sealed.raw.set_state(row.position, row.state[:at] + str((int(digit) + 1) % 10).encode() + row.state[at + 1 :])
+    at = row.json.index(b'"pooled_fen":') + len(b'"pooled_fen":')
+    digit = row.json[at : at + 1]
+    sealed.raw.set_json(row.position, row.json[:at] + str((int(digit) + 1) % 10).encode() + row.json[at + 1 :])
 
     report = replay(sealed)
 
@@ -145,9 +145,9 @@ def test_swapped_versions_are_named_as_out_of_order(sealed: Sealed) -> None:
 def test_a_forged_event_with_a_plausible_hash_is_a_hash_mismatch(sealed: Sealed) -> None:
     stream = sealed.stream(GUANGDONG_MAN)
     rows = sealed.raw.rows(stream)
-    forged = orjson.loads(rows[9].state)
+    forged = orjson.loads(rows[9].json)
     forged.update(serial="c999999", period="2023-07", hash=hashlib.sha256(b"looks right").hexdigest())
-    position = sealed.raw.insert(stream, rows[-1].version + 1, rows[9].topic, orjson.dumps(forged))
+    position = sealed.raw.insert(stream, rows[-1].version + 1, rows[9].topic, encoded(orjson.dumps(forged)))
 
     report = replay(sealed)
 

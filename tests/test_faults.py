@@ -21,6 +21,7 @@ from app_helpers import apply_all, enroll, stored_events
 from eventsourcing.persistence import OperationalError
 from test_api_helpers import assert_error, harness
 from test_faults_support import (
+    EVENTS,
     POOLING,
     Terminator,
     assert_audit_passes,
@@ -28,10 +29,10 @@ from test_faults_support import (
     cli_env,
     contribution_file,
     database_outage,
+    event_of_line,
     persons,
     pg_connect,
     race_commands,
-    serial_in_state,
     sleep_trigger,
     sleeping_backends,
     start_writers,
@@ -61,7 +62,7 @@ def test_a_connection_killed_mid_batch_is_rolled_back_and_the_store_retries_it_w
         apply_all(app, enrollments)
         # The batch's transaction is open, its rows half-inserted, when its backend is terminated.
         terminator.start()
-        with sleep_trigger(postgres_env, "pooling_events", when=serial_in_state("c0007m01"), times=1, seconds=30):
+        with sleep_trigger(postgres_env, EVENTS, when=event_of_line(lines, 27), times=1, seconds=30):
             outcomes = app.submit_batch(contributions)
         terminator.stop()
 
@@ -91,9 +92,7 @@ def test_an_import_whose_batch_keeps_being_killed_loses_that_batch_whole_and_a_r
         # Batch 3 (lines 201-300) is killed at every attempt, the library's ten retries included.
         terminator.start()
         try:
-            with sleep_trigger(
-                postgres_env, "pooling_events", when=serial_in_state(lines[200]["serial"]), times=10, seconds=30
-            ):
+            with sleep_trigger(postgres_env, EVENTS, when=event_of_line(lines, 200), times=10, seconds=30):
                 job = _finished_job(api, api.client.post("/api/v1/imports", content=body, headers=headers))
         finally:
             terminator.stop()
@@ -209,9 +208,7 @@ def test_a_killed_import_process_leaves_nothing_half_written_and_its_rerun_compl
         dbname = store_env["POSTGRES_DBNAME"]
         with pg_connect(store_env, "postgres") as admin:
             admin.execute(f'ALTER DATABASE "{dbname}" SET client_connection_check_interval = 100')
-            with sleep_trigger(
-                store_env, "pooling_events", when=serial_in_state(lines[1000]["serial"]), times=1, seconds=20
-            ):
+            with sleep_trigger(store_env, EVENTS, when=event_of_line(lines, 1000), times=1, seconds=20):
                 process = subprocess.Popen([POOLING, "import", str(path)], env=env, stdout=subprocess.DEVNULL)
                 wait_until(lambda: sleeping_backends(admin, dbname), timeout=30, what="batch 3 in its transaction")
                 process.send_signal(signal.SIGKILL)

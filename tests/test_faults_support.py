@@ -27,6 +27,7 @@ from app_helpers import at, back_pay, broken_links, contribute, enroll
 from domain import events as ev
 from domain.application import PoolingApplication
 from domain.errors import DomainError
+from domain.person import person_id
 from projections.audit import start_replay
 from projections.queries import Projections
 from standards.identifiers import make_citizen_id
@@ -76,9 +77,15 @@ def sleep_trigger(env: dict[str, str], table: str, *, when: str, times: int, sec
             connection.execute("DROP SEQUENCE IF EXISTS fault_hits")
 
 
-def serial_in_state(serial: str) -> str:
-    """A trigger condition: the stored event's state (JSON bytes) names this serial."""
-    return f"position(convert_to('\"serial\":\"{serial}\"', 'UTF8') in NEW.state) > 0"
+EVENTS = "pooling_events"
+
+
+def event_of_line(lines: list[dict[str, Any]], index: int) -> str:
+    """A trigger condition: the stored event that line `index` of a contribution file writes (stored states are
+    compressed, so the row is named by its stream and version: an enrollment writes two events, a contribution one)."""
+    citizen = lines[index]["citizen_id"]
+    version = sum(2 if m["type"] == "enrollment" else 1 for m in lines[: index + 1] if m.get("citizen_id") == citizen)
+    return f"NEW.originator_id = '{person_id(citizen)}' AND NEW.originator_version = {version}"
 
 
 def sleeping_backends(admin: Any, dbname: str) -> list[int]:

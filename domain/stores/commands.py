@@ -67,8 +67,10 @@ def from_params(values: Sequence[Any]) -> CommandRow:
 def legacy_rows(states: Iterable[bytes]) -> list[tuple[Any, ...]]:
     """Command log rows from the stored states of legacy `CommandRecord.Recorded` events."""
     rows = []
+    from domain.stores.encoding import decode_state  # legacy rows are plain JSON; a compressed one decodes too
+
     for state in states:
-        fields = orjson.loads(state)
+        fields = orjson.loads(decode_state(state))
         rows.append(
             as_params(
                 CommandRow(

@@ -14,6 +14,7 @@ or a copy re-versioned). Tampering is rare, so the second read costs nothing in 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ import orjson
 
 from domain.events import EVENT_CLASSES
 from domain.hashing import GENESIS, chain_hash
+from domain.stores.encoding import decode_state, full_topic
 from projections.audit.findings import Finding
 from projections.audit.store import Row
 
@@ -33,16 +35,17 @@ FINDINGS_PER_STREAM = 10
 
 
 def event_type(topic: str) -> str | None:
-    """The person event type a topic names (`domain.events:ContributionPaid` → `ContributionPaid`), else None."""
-    module, _, name = topic.partition(":")
+    """The person event type a topic names (`domain.events:ContributionPaid` or its alias `CP` → `ContributionPaid`),
+    else None."""
+    module, _, name = full_topic(topic).partition(":")
     return name if module == PERSON_MODULE and name in EVENT_CLASSES else None
 
 
 def parse_state(state: bytes) -> dict[str, Any] | None:
-    """The stored JSON object, or None when the bytes are not one."""
+    """The stored JSON object (decompressed, domain/stores/encoding.py), or None when the bytes are not one."""
     try:
-        parsed = orjson.loads(state)
-    except orjson.JSONDecodeError:
+        parsed = orjson.loads(decode_state(state))
+    except (ValueError, zlib.error):  # orjson.JSONDecodeError is a ValueError
         return None
     return parsed if isinstance(parsed, dict) else None
 

@@ -1,0 +1,113 @@
+"""The compact row encoding (domain/stores/encoding.py): lossless, readable for old rows, with a pinned dictionary."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import orjson
+import pytest
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic, resolve_topic
+from scenarios import combined
+from test_audit_support import load
+
+from domain import events as ev
+from domain.application import PoolingApplication
+from domain.events import EVENT_CLASSES
+from domain.registry import NationalRuns, StoreSettings
+from domain.stores import dictionary, encoding
+from domain.stores.encoding import (
+    DEFLATED,
+    DEFLATED_HASH,
+    DICTIONARIES,
+    TOPIC_ALIASES,
+    StateCompressor,
+    decode_state,
+    full_topic,
+)
+
+HASH = "8d37d79cf550a03bb0abecde9e0b7f0d1822d7eae386276d2d521abc2508205a"
+
+
+def test_the_shipped_dictionary_is_the_pinned_one() -> None:
+    for version, (name, digest) in DICTIONARIES.items():
+        data = (Path(encoding.__file__).parent / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest, version
+        assert len(data) == 32 * 1024
+
+
+def test_the_dictionary_command_rebuilds_the_shipped_file_byte_for_byte() -> None:
+    assert dictionary.build(dictionary.samples()) == dictionary.path().read_bytes()
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        b'{"timestamp":"2016-01-16T01:07:01+00:00","unit":"44","hash":"' + HASH.encode() + b'","flags":[]}',
+        b'{"timestamp":"2016-01-16T01:07:01+00:00","simulated":true}',  # no hash: deflated as it is
+        b'{"hash":"ABC","x":1}',  # not 64 lowercase hex digits
+        b'{"note":{"hash":""},"hash":"' + HASH.encode() + b'"}',  # an empty hash already there
+        b'{"name":"\xe6\xb2\x88\xe6\x9c\x88\xe8\x90\x8d","hash":"' + HASH.encode() + b'"}',
+    ],
+)
+def test_compression_gives_back_the_transcoders_bytes_exactly(state: bytes) -> None:
+    stored = StateCompressor().compress(state)
+    assert stored[:1] != b"{" and stored[1] == encoding.CURRENT_DICTIONARY
+    assert decode_state(stored) == state
+
+
+def test_the_hash_is_stored_as_32_raw_bytes() -> None:
+    state = b'{"unit":"44","hash":"' + HASH.encode() + b'"}'
+    stored = StateCompressor().compress(state)
+    assert stored[0] == DEFLATED_HASH and stored[2:34] == bytes.fromhex(HASH)
+    assert StateCompressor().compress(b'{"unit":"44"}')[0] == DEFLATED
+
+
+def test_rows_written_before_stay_readable_and_unknown_encodings_are_refused() -> None:
+    plain = b'{"unit":"44","hash":"' + HASH.encode() + b'"}'
+    assert decode_state(plain) == plain
+    with pytest.raises(ValueError, match="unknown state encoding"):
+        decode_state(b"\x99\x01abc")
+    with pytest.raises(encoding.DictionaryError):
+        decode_state(bytes((DEFLATED, 200)) + b"abc")
+    with pytest.raises(ValueError, match="truncated"):
+        decode_state(StateCompressor().compress(plain)[:-3])
+
+
+def test_every_event_class_has_a_distinct_alias_that_resolves_and_full_topics_still_resolve() -> None:
+    classes = [*EVENT_CLASSES.values(), StoreSettings.Initialized, NationalRuns.Started]
+    classes += [NationalRuns.InterestRunRecorded, NationalRuns.AdjustmentRunRecorded]
+    assert {get_topic(cls) for cls in classes} <= set(TOPIC_ALIASES)
+    assert len(set(TOPIC_ALIASES.values())) == len(TOPIC_ALIASES)
+    for topic, alias in TOPIC_ALIASES.items():
+        assert resolve_topic(alias) is resolve_topic(topic)
+        assert full_topic(alias) == topic and full_topic(topic) == topic
+    # The table is append-only: these aliases are in stored rows.
+    assert TOPIC_ALIASES[get_topic(ev.ContributionPaid)] == "CP"
+    assert TOPIC_ALIASES[get_topic(ev.PersonRegistered)] == "PR"
+
+
+def test_a_store_mixing_old_and_new_rows_reads_both(simulated_env: dict[str, str]) -> None:
+    app = PoolingApplication(env=simulated_env)
+    try:
+        load(app, combined())
+        notifications = app.recorder.select_notifications(None, 10_000)
+        assert all(n.state[:1] != b"{" for n in notifications)
+        assert all(":" not in n.topic for n in notifications)
+        person = next(n for n in notifications if n.topic == "PR")
+        # The same event as an old row: plain JSON under the full topic, appended as a copy in another stream.
+        old = StoredEvent(
+            originator_id=encoding.UUID(int=1),
+            originator_version=1,
+            topic=get_topic(ev.PersonRegistered),
+            state=decode_state(person.state),
+        )
+        app.recorder.insert_events([old])
+        new_event = app.mapper.to_domain_event(person)
+        old_event = app.mapper.to_domain_event(old)
+        assert isinstance(old_event, ev.PersonRegistered)
+        assert {**vars(old_event), "originator_id": None} == {**vars(new_event), "originator_id": None}
+        assert orjson.loads(decode_state(person.state))["hash"] == new_event.hash
+    finally:
+        app.close()
