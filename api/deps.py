@@ -1,5 +1,8 @@
 """Dependencies of the routes, as `Annotated` aliases: the services, the verified token holder, and the
-parsed parameters every read route shares."""
+parsed parameters every read route shares.
+
+They are `async def` on purpose: none does I/O (a token check is a signature over a few hundred bytes), and FastAPI
+runs a plain `def` dependency in the thread pool, one hand-off per dependency per request."""
 
 from __future__ import annotations
 
@@ -26,29 +29,33 @@ _bearer = HTTPBearer(
 )
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def get_principal(
+async def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None:
         raise ApiError(ErrorCode.UNAUTHORIZED, "a bearer token is required (Authorization: Bearer <token>)")
-    return verify_token(get_services(request).token_key, credentials.credentials)
+    return verify_token(request.app.state.services.token_key, credentials.credentials)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_application(services: ServicesDep) -> PoolingApplication:
+async def get_application(services: ServicesDep) -> PoolingApplication:
     return services.app
 
 
-def get_projections(services: ServicesDep) -> GuardedProjections:
-    return services.projections
+async def get_projections(services: ServicesDep) -> GuardedProjections:
+    projections = services.projections
+    kept = services.settings.dossier_cache
+    if projections.documents_kept != kept:  # the setting, applied on first use (api/main.py builds the projections)
+        projections.documents_kept = kept
+    return projections
 
 
 ApplicationDep = Annotated[PoolingApplication, Depends(get_application)]
@@ -57,7 +64,7 @@ ProjectionsDep = Annotated[GuardedProjections, Depends(get_projections)]
 _ID_EXAMPLE = "440306197901010037"
 
 
-def _citizen_id(
+async def _citizen_id(
     citizen_id: Annotated[
         str, Path(description="18-character citizen ID (GB 11643); a lower-case x is accepted", examples=[_ID_EXAMPLE])
     ],
@@ -65,7 +72,7 @@ def _citizen_id(
     return params.citizen_id(citizen_id)
 
 
-def _as_of_date(
+async def _as_of_date(
     as_of: Annotated[
         str | None,
         Query(
@@ -77,7 +84,7 @@ def _as_of_date(
     return params.as_of_date(as_of)
 
 
-def _as_of_month(
+async def _as_of_month(
     as_of: Annotated[
         str | None, Query(description="month YYYY-MM: balances at its end; default everything", examples=["2023-08"])
     ] = None,
@@ -85,7 +92,7 @@ def _as_of_month(
     return params.as_of_month(as_of)
 
 
-def _as_known_at(
+async def _as_known_at(
     as_known_at: Annotated[
         str | None,
         Query(
@@ -98,7 +105,7 @@ def _as_known_at(
     return params.instant(as_known_at)
 
 
-def _unit(unit: Annotated[str, Path(description="pooling-unit code (DOMAIN.md §1.3)", examples=["44"])]) -> str:
+async def _unit(unit: Annotated[str, Path(description="pooling-unit code (DOMAIN.md §1.3)", examples=["44"])]) -> str:
     return params.pooling_unit(unit)
 
 

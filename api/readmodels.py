@@ -1,18 +1,33 @@
 """The read side as the API uses it: one `Projections` per app, its runner guarded by a lock, and the
 background thread that keeps the views current.
 
-`Projections.catch_up` is called by every read (read-your-writes) and by the follower thread every
+`Projections.catch_up` is called by the ledger and risk reads (read-your-writes) and by the follower thread every
 `projection_interval` seconds; two catch-ups at once would fold the same batch twice into the views, so
-they are serialized here. Reads that fold a stream (as of / as known at) take no lock."""
+they are serialized here. Dossier reads take no lock and write nothing: a current dossier is the stored row when
+it is at the stream's latest version, else the fold the row would hold (projections/queries.py).
+
+`current_document` is what the dossier route sends: the current dossier rendered once by its response model
+(`render_dossier`, the bytes FastAPI's `response_model` would produce) and kept per person with its stream
+version, so a repeated read is one indexed query for that version; a write moves the version and the next read
+renders again. `POOLING_DOSSIER_CACHE` bounds the persons kept (0: none)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
+from pydantic import TypeAdapter
+
+from api.access import has_dealings
 from api.masking import mask_ids
+from domain.errors import UnknownPerson
+from domain.person import person_id
 from projections.queries import Projections
+from standards.interchange import DossierModel
 
 log = logging.getLogger("pooling.api")
 
@@ -20,18 +35,77 @@ log = logging.getLogger("pooling.api")
 class GuardedProjections(Projections):
     """`Projections` whose runner never runs twice at once in this process, or never at all (`external`)."""
 
-    def __init__(self, app: Any, *, external: bool = False, batch_size: int = 1000) -> None:
+    def __init__(
+        self, app: Any, *, external: bool = False, batch_size: int = 1000, documents_kept: int = 20_000
+    ) -> None:
         super().__init__(app, batch_size=batch_size)
         self.runner_lock = threading.Lock()
         # External: another process (`pooling project run --follow`) owns the views; two runners in two
         # processes could fold the same batch twice, so this one only reads them.
         self.external = external
+        self.documents_kept = documents_kept
+        self._documents: OrderedDict[UUID, CurrentDocument] = OrderedDict()
+        self._documents_lock = threading.Lock()
+
+    def current_document(self, citizen_id: str) -> CurrentDocument:
+        """The current dossier as the response body, with the units that have dealings with the person."""
+        person = person_id(citizen_id)
+        (head,) = self.heads(person)
+        if head == 0:
+            raise UnknownPerson(citizen_id)
+        kept = self._kept_document(person, head)
+        if kept is not None:
+            return kept
+        answer = self.dossier(citizen_id)
+        document = CurrentDocument(
+            version=len(answer["events"]), body=render_dossier(answer), units=dealing_units(answer)
+        )
+        if self.documents_kept > 0:
+            with self._documents_lock:
+                self._documents[person] = document
+                self._documents.move_to_end(person)
+                while len(self._documents) > self.documents_kept:
+                    self._documents.popitem(last=False)
+        return document
+
+    def _kept_document(self, person: UUID, head: int) -> CurrentDocument | None:
+        with self._documents_lock:
+            kept = self._documents.get(person)
+            if kept is None or kept.version < head:
+                return None
+            self._documents.move_to_end(person)
+            return kept
 
     def catch_up(self) -> None:
         if self.external:
             return
         with self.runner_lock:
             super().catch_up()
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentDocument:
+    """A current dossier as sent: its stream version, the JSON body, and the units with dealings (api/access.py)."""
+
+    version: int
+    body: bytes
+    units: frozenset[str]
+
+
+_DOSSIER = TypeAdapter(DossierModel)
+
+
+def render_dossier(answer: dict[str, Any]) -> bytes:
+    """The JSON body FastAPI's `response_model=DossierModel` gives for `answer`: validated, then dumped by alias."""
+    return _DOSSIER.dump_json(_DOSSIER.validate_python(answer, from_attributes=True), by_alias=True)
+
+
+def dealing_units(dossier: dict[str, Any]) -> frozenset[str]:
+    """The units `has_dealings` accepts for this dossier, asked of every unit code the dossier mentions."""
+    mentioned = {value for value in dossier.values() if isinstance(value, str)}
+    mentioned |= set(dossier.get("months_by_unit") or {})
+    mentioned |= {event.get("unit") for event in dossier.get("events") or () if isinstance(event.get("unit"), str)}
+    return frozenset(unit for unit in mentioned if has_dealings(unit, dossier))
 
 
 class ProjectionFollower:

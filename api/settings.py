@@ -42,4 +42,10 @@ class ApiSettings(BaseSettings):
         description="requests a second per verified token (else per client address); 0 turns the limit off",
     )
     rate_limit_burst: int = Field(default=2000, ge=1, description="requests a client may send at once")
+    dossier_cache: int = Field(
+        default=20_000,
+        ge=0,
+        description="current dossiers kept rendered per person with their stream version (each read checks the "
+        "version with one indexed query); 0 keeps none",
+    )
     series_max_years: int = Field(default=80, ge=1, description="longest yearly series a person endpoint returns")

@@ -2,19 +2,33 @@
 
     .venv/bin/python -m loadtests.bench_commands --persons 300 --years 5 --threads 16 --seconds 20
 
-Seeds a PostgreSQL store, starts `pooling serve` (uvicorn, one process) on it and drives it with a thread pool of
-blocking httpx clients (one connection each). Commands are enrollments of new persons recorded just after the
-store's clock; reads are dossiers (from the view) and dossiers as of a past date (folded from the stream) of
-seeded persons. Baseline (same run): GET /healthz, the cost of the server's HTTP stack alone."""
+Seeds a PostgreSQL store, starts `pooling serve` (uvicorn; one process, or `--workers N`) on it and drives it with
+a thread pool of blocking clients, one keep-alive connection each. Commands are enrollments of new persons recorded
+just after the store's clock; reads are dossiers (current) and dossiers as of a past date of seeded persons.
+Baseline (same run): GET /healthz, the cost of the server's HTTP stack alone.
+
+The client: `--client raw` (the default since the dossier read work) writes each request's bytes on a plain
+socket and reads the status line, the headers and a Content-Length body, so on the 2-core machine the client
+threads take far less of the CPU the server also needs; `--client httpx` is the earlier client (httpx.Client per
+thread), kept for comparing with older figures. Both count a status >= 400 as an error, and the baseline is
+measured with the same client in the same run. `--dossier-cache N` sets the server's POOLING_DOSSIER_CACHE
+(persons whose rendered current dossier is kept; 0: none)."""
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +41,79 @@ from loadtests.seeding import SeedSpec
 from standards.identifiers import make_citizen_id
 
 
-def drive(threads: int, seconds: float, call: Callable[[httpx.Client, int], int]) -> tuple[int, int, list[float]]:
+class RawClient:
+    """One keep-alive HTTP/1.1 connection: requests written as bytes, answers read by Content-Length."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> int:
+        if self.sock is None:
+            self.sock = socket.create_connection((self.host, self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if body:
+            lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        length = close = None
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and value.strip().lower() == "close":
+                close = True
+        if length is None:
+            raise RuntimeError(f"no Content-Length in the answer: {status_line}")
+        while len(self.buffer) < length:
+            self._fill()
+        self.buffer = self.buffer[length:]
+        if close:
+            self.close()
+        return int(status_line.split(" ", 2)[1])
+
+    def _fill(self) -> None:
+        assert self.sock is not None
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+class HttpxClient:
+    """The earlier client: one httpx.Client per thread."""
+
+    def __init__(self, base: str) -> None:
+        self.base, self.client = base, httpx.Client(timeout=30)
+
+    def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> int:
+        if body:
+            headers = {**headers, "Content-Type": "application/json"}
+        return self.client.request(method, self.base + path, headers=headers, content=body or None).status_code
+
+    def close(self) -> None:
+        self.client.close()
+
+
+Client = RawClient | HttpxClient
+
+
+def drive(
+    threads: int, seconds: float, connect: Callable[[], Client], call: Callable[[Client, int], int]
+) -> tuple[int, int, list[float]]:
     """Call `call(client, n)` from `threads` threads for `seconds`; return (ok, errors, latencies)."""
     counter = itertools.count()
     stop = time.perf_counter() + seconds
@@ -36,12 +122,15 @@ def drive(threads: int, seconds: float, call: Callable[[httpx.Client, int], int]
     def worker() -> None:
         ok = errors = 0
         latencies: list[float] = []
-        with httpx.Client(timeout=30) as client:
+        client = connect()
+        try:
             while time.perf_counter() < stop:
                 started = time.perf_counter()
                 status = call(client, next(counter))
                 latencies.append(time.perf_counter() - started)
                 ok, errors = (ok + 1, errors) if status < 400 else (ok, errors + 1)
+        finally:
+            client.close()
         results.append((ok, errors, latencies))
 
     pool = [threading.Thread(target=worker) for _ in range(threads)]
@@ -50,6 +139,33 @@ def drive(threads: int, seconds: float, call: Callable[[httpx.Client, int], int]
     for thread in pool:
         thread.join()
     return sum(r[0] for r in results), sum(r[1] for r in results), [x for r in results for x in r[2]]
+
+
+@contextmanager
+def serving(env: dict[str, str], port: int, key_file: str, workers: int) -> Iterator[str]:
+    """benchkit's `server` (one uvicorn process), or `pooling serve --workers N` started the same way."""
+    if workers <= 1:
+        with server(env, port, key_file) as base:
+            yield base
+        return
+    full = {**os.environ, **env, "POOLING_TOKEN_KEY_FILE": key_file, "POOLING_SIMULATED": "1"}
+    command = [sys.executable, "-c", "from api.cli import app; app()", "serve", "--port", str(port)]
+    process = subprocess.Popen([*command, "--workers", str(workers)], env=full, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError("server died") from None
+                time.sleep(0.1)
+        time.sleep(1.0)  # every worker up, not only the first to answer
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def report(name: str, ok: int, errors: int, latencies: list[float], seconds: float, target: str) -> None:
@@ -86,10 +202,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--db", default="bench_commands")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw", help="the client (see above)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (pooling serve --workers)")
+    parser.add_argument("--dossier-cache", type=int, default=None, help="POOLING_DOSSIER_CACHE of the server")
     args = parser.parse_args()
     spec = SeedSpec(persons=args.persons, seed=7, first_year=2026 - args.years, last_year=2025, shards=cpu_count())
     env = fresh_database(args.db)
-    print(f"bench_commands: {args.threads} client threads x {args.seconds:.0f} s per figure, PostgreSQL {args.db}")
+    print(
+        f"bench_commands: {args.threads} {args.client} client threads x {args.seconds:.0f} s per figure, "
+        f"{args.workers} server worker(s), PostgreSQL {args.db}"
+    )
     seeded(env, spec)
     app = PoolingApplication(env={**env, "POOLING_SIMULATED": "1"})
     citizens = [citizen for _, citizen in app.directory.everyone()]
@@ -98,24 +220,29 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         key_file = str(Path(folder) / "token.key")
         signed = tokens(key_file, province={"role": "province", "unit": "44"}, ministry={"role": "ministry"})
-        with server(env, args.port, key_file) as base:
+        served = {**env}
+        if args.dossier_cache is not None:
+            served["POOLING_DOSSIER_CACHE"] = str(args.dossier_cache)
+        with serving(served, args.port, key_file, args.workers) as base:
             writer = {"Authorization": f"Bearer {signed['province']}"}
             reader = {"Authorization": f"Bearer {signed['ministry']}"}
 
-            def health(client: httpx.Client, n: int) -> int:
-                return client.get(f"{base}/healthz").status_code
+            def connect() -> Client:
+                return RawClient(base) if args.client == "raw" else HttpxClient(base)
 
-            def command(client: httpx.Client, n: int) -> int:
-                body = enrollment(n, recorded_at)
-                return client.post(f"{base}/api/v1/messages", json=body, headers=writer).status_code
+            def health(client: Client, n: int) -> int:
+                return client.request("GET", "/healthz", {})
 
-            def dossier(client: httpx.Client, n: int) -> int:
-                url = f"{base}/api/v1/persons/{citizens[n % len(citizens)]}/dossier"
-                return client.get(url, headers=reader).status_code
+            def command(client: Client, n: int) -> int:
+                body = json.dumps(enrollment(n, recorded_at), ensure_ascii=False).encode()
+                return client.request("POST", "/api/v1/messages", writer, body)
 
-            def as_of(client: httpx.Client, n: int) -> int:
-                url = f"{base}/api/v1/persons/{citizens[n % len(citizens)]}/dossier?as_of=2024-06-30"
-                return client.get(url, headers=reader).status_code
+            def dossier(client: Client, n: int) -> int:
+                return client.request("GET", f"/api/v1/persons/{citizens[n % len(citizens)]}/dossier", reader)
+
+            def as_of(client: Client, n: int) -> int:
+                path = f"/api/v1/persons/{citizens[n % len(citizens)]}/dossier?as_of=2024-06-30"
+                return client.request("GET", path, reader)
 
             for name, call, target in (
                 ("GET /healthz (baseline)", health, "-"),
@@ -123,7 +250,7 @@ def main() -> None:
                 ("dossier reads", dossier, ">= 2,000/s, p99 <= 20 ms"),
                 ("as-of dossier (fold)", as_of, "p99 <= 10 ms"),
             ):
-                ok, errors, latencies = drive(args.threads, args.seconds, call)
+                ok, errors, latencies = drive(args.threads, args.seconds, connect, call)
                 report(name, ok, errors, latencies, args.seconds, target)
 
 

@@ -8,6 +8,14 @@ import typer
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="uvicorn worker processes (read-heavy serving; jobs, rate limits and caches are per worker: "
+        "see api/README.md).",
+    ),
 ) -> None:
     """Serve the API (/api/v1, docs at /docs) and the console (/) until interrupted.
 
@@ -15,6 +23,9 @@ def serve(
     POSTGRES_*). The projections are kept current by a thread in this process, every second
     (POOLING_PROJECTION_INTERVAL); set it to 0 and run `pooling project run --follow` beside the server instead."""
     import uvicorn
+
+    if workers > 1:
+        _prepare_store()  # the workers would otherwise race to create the same tables
 
     from api.masking import MaskCitizenIds
 
@@ -24,4 +35,16 @@ def serve(
     log_config["handlers"] = {
         name: {**handler, "filters": ["mask_ids"]} for name, handler in log_config["handlers"].items()
     }
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_config=log_config)
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_config=log_config, workers=workers)
+
+
+def _prepare_store() -> None:
+    """Create the store's tables and the views' once, before several workers open the same store."""
+    from domain.application import PoolingApplication
+    from projections.queries import Projections
+
+    app = PoolingApplication()
+    try:
+        Projections(app)
+    finally:
+        app.close()

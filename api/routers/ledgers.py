@@ -20,13 +20,13 @@ router = APIRouter(prefix="/api/v1/ledgers", tags=["ledgers"])
 _REFUSALS = error_responses(401, 403, 422, 503)
 
 
-def _account(
+async def _account(
     account: Annotated[str, Path(description="an account of DOMAIN.md §10.2", examples=["ia_liability"])],
 ) -> str:
     return params.account(account)
 
 
-def _from_month(
+async def _from_month(
     from_: Annotated[
         str | None, Query(alias="from", description="first month YYYY-MM (default: the first)", examples=["2021-01"])
     ] = None,

@@ -17,13 +17,14 @@ from domain.clock import recorded_date
 from domain.registry import NationalRuns
 from domain.state import PersonState
 from projections.database import ViewCursor
-from projections.dossier import build_dossier
+from projections.dossier import build_dossier, event_rows
 from projections.risk import risk_facts
 from projections.runs import RunsHistory
 
 RUN_EVENTS = (NationalRuns.Started, NationalRuns.InterestRunRecorded, NationalRuns.AdjustmentRunRecorded)
 TABLE = "dossier_view"
 RISK_TABLE = "risk_facts_view"
+EVENTS_TABLE = "dossier_event_view"  # one rendered row of the dossier's `events` list per event (append-only)
 CACHE_SIZE = 50_000
 
 
@@ -36,6 +37,7 @@ class DossierView:
         self.app = app
         self.name = f"{prefix}dossiers"
         self.table, self.risk_table = f"{prefix}{TABLE}", f"{prefix}{RISK_TABLE}"
+        self.events_table = f"{prefix}{EVENTS_TABLE}"
         self._states: OrderedDict[UUID, PersonState] = OrderedDict()
         self._runs = RunsHistory(app)
 
@@ -47,22 +49,38 @@ class DossierView:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {self.risk_table} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL)"
         )
+        # The stored dossier leaves out `events`; its rows are kept here, one per event, so a current read is a
+        # range scan instead of a decode of the stream. `reverses`: the version a reversal reverses (marked on read).
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.events_table} (person_id TEXT NOT NULL, version INTEGER NOT NULL, "
+            "reverses INTEGER, row TEXT NOT NULL, PRIMARY KEY (person_id, version))"
+        )
 
     def drop(self, cursor: ViewCursor) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
         cursor.execute(f"DROP TABLE IF EXISTS {self.risk_table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {self.events_table}")
 
     def forget(self) -> None:
         self._states.clear()
 
     def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None:
         touched: dict[UUID, PersonState] = {}
+        event_rows_: list[tuple[str, int, int | None, str]] = []
         for _, event in events:
             if not isinstance(event, ev.PersonEvent):
                 continue
             state = touched.get(event.originator_id) or self._state(event.originator_id, event.originator_version)
             state.apply(event)
             touched[event.originator_id] = state
+            event_rows_.append(
+                (
+                    str(event.originator_id),
+                    event.originator_version,
+                    event.reversed_version if isinstance(event, ev.Reversed) else None,
+                    orjson.dumps(event_rows([event])[0]).decode(),
+                )
+            )
         if not touched:
             return
         if any(isinstance(event, RUN_EVENTS) for _, event in events):
@@ -94,6 +112,11 @@ class DossierView:
             "ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts",
             facts,
         )
+        cursor.executemany(
+            f"INSERT INTO {self.events_table} (person_id, version, reverses, row) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (person_id, version) DO UPDATE SET reverses = excluded.reverses, row = excluded.row",
+            event_rows_,
+        )
 
     def _state(self, person_id: UUID, version: int) -> PersonState:
         """The person's state just before `version`: from the cache, else folded from the store."""
@@ -116,6 +139,35 @@ def read_dossier(cursor: ViewCursor, citizen_id: str, table: str = TABLE) -> dic
     cursor.execute(f"SELECT dossier FROM {table} WHERE citizen_id = %s", (citizen_id,))
     row = cursor.fetchone()
     return orjson.loads(row["dossier"]) if row else None
+
+
+def read_current(
+    cursor: ViewCursor, person: str, head: int, table: str = TABLE, events_table: str = EVENTS_TABLE
+) -> tuple[int, bytes, list[bytes]] | None:
+    """The stored current dossier of a person if it is at least at stream version `head`: (version, the dossier's
+    JSON without `events`, the JSON of each row of its `events` list, reversed ones marked); else None (no row
+    yet, a row behind the stream, or event rows missing, as in a view built before they were kept)."""
+    cursor.execute(f"SELECT version, dossier FROM {table} WHERE person_id = %s", (person,))
+    found = cursor.fetchone()
+    if found is None or int(found["version"]) < head:
+        return None
+    version = int(found["version"])
+    # Rows are written in the dossier's transaction and never removed, so those up to its version are all there.
+    rows = cursor.tuples(
+        f"SELECT reverses, row FROM {events_table} WHERE person_id = %s AND version <= %s ORDER BY version",
+        (person, version),
+    )
+    if len(rows) != version:
+        return None
+    texts = [row.encode() if isinstance(row, str) else bytes(row) for _, row in rows]
+    reversed_versions = {int(reverses) for reverses, _ in rows if reverses is not None}
+    for reversed_version in reversed_versions:
+        if 1 <= reversed_version <= version:
+            marked = orjson.loads(texts[reversed_version - 1])
+            marked["reversed"] = True
+            texts[reversed_version - 1] = orjson.dumps(marked)
+    dossier = found["dossier"]
+    return version, dossier.encode() if isinstance(dossier, str) else bytes(dossier), texts
 
 
 def read_risk_facts(cursor: ViewCursor) -> list[dict[str, Any]]:
