@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +63,15 @@ def demo(
     )
     report = _replay(env, spec, count)
     app = PoolingApplication(env=env)
+    key = key_path()
+    if not key.exists():
+        generate_key(key)
+    # The seal reads the log and the views are built from it: two processes, two cores, at the same time.
+    sealer = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    sealed = sealer.submit(_seal_store, env, str(key))
     try:
         # Catch-up in few, large batches: each person's dossier is rebuilt once per batch.
-        projections = Projections(app, batch_size=250_000)
+        projections = Projections(app, batch_size=500_000)
         head = projections.runner.head()
         with _bar("projecting") as progress:
             task = progress.add_task("views", total=head)
@@ -74,21 +82,22 @@ def demo(
             f"projected {done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} events/s)"
         )
         _show(app, projections, report, last_year)
-        _seal(app)
+        console.print(
+            f"sealed the log: {sealed.result()} signed checkpoints (key {key}); "
+            f"verify everything with: POOLING_DB={app.env.get('SQLITE_DBNAME')} .venv/bin/pooling audit replay"
+        )
     finally:
+        sealer.shutdown()
         app.close()
 
 
-def _seal(app: PoolingApplication) -> None:
+def _seal_store(env: dict[str, str], key: str) -> int:
     """Seal the log with signed checkpoints, so `pooling audit replay` can prove nothing was cut or removed."""
-    path = key_path()
-    if not path.exists():
-        generate_key(path)
-    sealed = seal(app, load_private_key(path))
-    console.print(
-        f"sealed the log: {len(sealed)} signed checkpoints (key {path}); "
-        f"verify everything with: POOLING_DB={app.env.get('SQLITE_DBNAME')} .venv/bin/pooling audit replay"
-    )
+    app = PoolingApplication(env=env)
+    try:
+        return len(seal(app, load_private_key(Path(key))))
+    finally:
+        app.close()
 
 
 def _bar(label: str) -> Progress:
