@@ -1,6 +1,6 @@
 """The library's PostgreSQL store, plus the command log (domain/stores/commands.py).
 
-Command rows are written in the transaction of their events, after them, under the library's lock on the events
+Command rows are written in the transaction of their events, before the library takes its lock on the events
 table: a resent serial that races its first sending meets the primary key and is answered `replayed` on retry."""
 
 from __future__ import annotations
@@ -49,18 +49,13 @@ class PoolingPostgresRecorder(PostgresApplicationRecorder):
                 cursor.executemany(commands.INSERT_ONCE, legacy)
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        # The library's hook for what goes first in the transaction's pipeline. Statements queued behind the events
+        # insert would keep the server from noticing a client that died while that insert waits (tested).
         super()._insert_events(curs, stored_events, **kwargs)
-        if not stored_events:  # the library then skips `_insert_stored_events`: the rows go in here
-            self._insert_commands(curs, **kwargs)
-
-    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-        # Another cursor: the library reads the notification ids back from this one's last result.
-        with curs.connection.cursor() as other:
-            self._insert_commands(other, **kwargs)
+        self._insert_commands(curs, **kwargs)
 
     def _insert_commands(self, curs: Cursor[DictRow], **kwargs: Any) -> None:
-        """The command log's rows (and a simulated store's clock), after the events, under the library's lock."""
+        """The command log's rows (and a simulated store's clock)."""
         rows: Sequence[CommandRow] = kwargs.get("commands") or ()
         if rows:
             curs.executemany(commands.INSERT, [commands.as_params(row) for row in rows])
