@@ -24,7 +24,9 @@ from projections.runs import RunsHistory
 RUN_EVENTS = (NationalRuns.Started, NationalRuns.InterestRunRecorded, NationalRuns.AdjustmentRunRecorded)
 TABLE = "dossier_view"
 RISK_TABLE = "risk_facts_view"
-EVENTS_TABLE = "dossier_event_view"  # one rendered row of the dossier's `events` list per event (append-only)
+# The rendered rows of the dossier's `events` list, one chunk per person per batch (append-only): a catch-up writes
+# a row per person touched, not a row per event.
+EVENTS_TABLE = "dossier_event_chunks"
 CACHE_SIZE = 50_000
 
 
@@ -49,11 +51,13 @@ class DossierView:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {self.risk_table} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL)"
         )
-        # The stored dossier leaves out `events`; its rows are kept here, one per event, so a current read is a
-        # range scan instead of a decode of the stream. `reverses`: the version a reversal reverses (marked on read).
+        # The stored dossier leaves out `events`; its rows are kept here as JSON arrays of consecutive versions
+        # (first_version..last_version), so a current read is a short range scan instead of a decode of the stream.
+        # `reverses`: the versions the chunk's reversals reverse (marked on read), as a JSON list.
         cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {self.events_table} (person_id TEXT NOT NULL, version INTEGER NOT NULL, "
-            "reverses INTEGER, row TEXT NOT NULL, PRIMARY KEY (person_id, version))"
+            f"CREATE TABLE IF NOT EXISTS {self.events_table} (person_id TEXT NOT NULL, first_version INTEGER NOT NULL, "
+            "last_version INTEGER NOT NULL, reverses TEXT NOT NULL, event_rows TEXT NOT NULL, "
+            "PRIMARY KEY (person_id, first_version))"
         )
 
     def drop(self, cursor: ViewCursor) -> None:
@@ -66,21 +70,19 @@ class DossierView:
 
     def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None:
         touched: dict[UUID, PersonState] = {}
-        event_rows_: list[tuple[str, int, int | None, str]] = []
+        chunks: dict[UUID, tuple[int, list[int], list[dict[str, Any]]]] = {}  # first version, reverses, rows
         for _, event in events:
             if not isinstance(event, ev.PersonEvent):
                 continue
             state = touched.get(event.originator_id) or self._state(event.originator_id, event.originator_version)
             state.apply(event)
             touched[event.originator_id] = state
-            event_rows_.append(
-                (
-                    str(event.originator_id),
-                    event.originator_version,
-                    event.reversed_version if isinstance(event, ev.Reversed) else None,
-                    orjson.dumps(event_rows([event])[0]).decode(),
-                )
-            )
+            chunk = chunks.get(event.originator_id)
+            if chunk is None:
+                chunk = chunks[event.originator_id] = (event.originator_version, [], [])
+            if isinstance(event, ev.Reversed):
+                chunk[1].append(event.reversed_version)
+            chunk[2].append(event_rows([event])[0])
         if not touched:
             return
         if any(isinstance(event, RUN_EVENTS) for _, event in events):
@@ -113,9 +115,19 @@ class DossierView:
             facts,
         )
         cursor.executemany(
-            f"INSERT INTO {self.events_table} (person_id, version, reverses, row) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (person_id, version) DO UPDATE SET reverses = excluded.reverses, row = excluded.row",
-            event_rows_,
+            f"INSERT INTO {self.events_table} (person_id, first_version, last_version, reverses, event_rows) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (person_id, first_version) DO UPDATE SET "
+            "last_version = excluded.last_version, reverses = excluded.reverses, event_rows = excluded.event_rows",
+            [
+                (
+                    str(person),
+                    first,
+                    first + len(rows) - 1,
+                    orjson.dumps(reverses).decode(),
+                    orjson.dumps(rows).decode(),
+                )
+                for person, (first, reverses, rows) in chunks.items()
+            ],
         )
 
     def _state(self, person_id: UUID, version: int) -> PersonState:
@@ -152,20 +164,28 @@ def read_current(
     if found is None or int(found["version"]) < head:
         return None
     version = int(found["version"])
-    # Rows are written in the dossier's transaction and never removed, so those up to its version are all there.
-    rows = cursor.tuples(
-        f"SELECT reverses, row FROM {events_table} WHERE person_id = %s AND version <= %s ORDER BY version",
+    # Chunks are written in the dossier's transaction and never removed, so those up to its version are all there.
+    chunks = cursor.tuples(
+        f"SELECT first_version, last_version, reverses, event_rows FROM {events_table} "
+        "WHERE person_id = %s AND first_version <= %s ORDER BY first_version",
         (person, version),
     )
-    if len(rows) != version:
+    rows: list[dict[str, Any]] = []
+    reversed_versions: set[int] = set()
+    for first, last, reverses, chunk in chunks:
+        if int(first) != len(rows) + 1:
+            return None  # a gap: rows missing (a view built before they were kept)
+        rows.extend(orjson.loads(chunk))
+        reversed_versions.update(orjson.loads(reverses))
+        if len(rows) != int(last):
+            return None
+    if len(rows) < version:
         return None
-    texts = [row.encode() if isinstance(row, str) else bytes(row) for _, row in rows]
-    reversed_versions = {int(reverses) for reverses, _ in rows if reverses is not None}
+    del rows[version:]
     for reversed_version in reversed_versions:
         if 1 <= reversed_version <= version:
-            marked = orjson.loads(texts[reversed_version - 1])
-            marked["reversed"] = True
-            texts[reversed_version - 1] = orjson.dumps(marked)
+            rows[reversed_version - 1]["reversed"] = True
+    texts = [orjson.dumps(row) for row in rows]
     dossier = found["dossier"]
     return version, dossier.encode() if isinstance(dossier, str) else bytes(dossier), texts
 
