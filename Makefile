@@ -10,7 +10,6 @@ STAMP := $(VENV)/.installed-stamp
 # The demo needs the runtime dependencies only; tests, linters and benchmarks add the dev extras.
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e .
 	touch $(RUNTIME)
 
