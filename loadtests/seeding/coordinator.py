@@ -6,6 +6,7 @@ after its progress row; the final phase (the runs' command rows) commits with th
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import time
@@ -22,6 +23,7 @@ from loadtests.seeding.shard import run_shard
 from loadtests.seeding.stores import META, open_store, prepare
 
 Progress = Callable[[int, int, int], None]  # (shard-months, messages, events) just done
+_KEPT: list[Any] = []  # a worker process's shard applications, never freed before the process ends
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,9 @@ def _check_meta(store: Any, env: Mapping[str, str], spec: SeedSpec) -> dict[str,
     return dict(meta)
 
 
-def seed_shard(env: dict[str, str], spec: SeedSpec, shard: int, progress: Progress | None = None) -> tuple[int, int]:
+def seed_shard(
+    env: dict[str, str], spec: SeedSpec, shard: int, progress: Progress | None = None, keep: list[Any] | None = None
+) -> tuple[int, int]:
     """Run one shard to its end, writing what its progress row does not yet hold; return (messages, events)."""
     store = open_store(env)
     try:
@@ -142,6 +146,7 @@ def seed_shard(env: dict[str, str], spec: SeedSpec, shard: int, progress: Progre
             shards=spec.shards,
             flush_rows=spec.flush_rows,
             on_month=on_month,
+            keep=keep,
         ):
             runs.extend(outcome.as_json() for outcome in output.runs)
             if output.month <= written_to:
@@ -171,7 +176,12 @@ def _worker(env: dict[str, str], spec: SeedSpec, shard: int, queue: Any) -> tupl
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
-    return seed_shard(env, spec, shard, lambda months, count, rows: queue.put((months, count, rows)))
+    # Freeing a shard's objects one by one takes seconds (measured ~2.8 s for 1,000 persons x 20 years): they are
+    # kept, and the process ends without finalizing them once its result is sent (the OS reclaims the memory).
+    # A process given a second shard frees the first one's objects now: one shard in memory at a time.
+    _KEPT.clear()
+    atexit.register(os._exit, 0)
+    return seed_shard(env, spec, shard, lambda months, count, rows: queue.put((months, count, rows)), _KEPT)
 
 
 def _in_processes(

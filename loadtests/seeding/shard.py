@@ -105,12 +105,15 @@ def run_shard(
     shards: int,
     flush_rows: int = 50_000,
     on_month: Callable[[int, int], None] | None = None,
+    keep: list[Any] | None = None,
 ) -> Iterator[MonthOutput]:
     """Apply the shard's messages month by month; yield its rows whenever `flush_rows` are pending (at a month's end).
 
     Deterministic: the same arguments give the same rows, so a resumed shard replays what it already wrote and
     drops it (the caller skips outputs for months it has)."""
     app, captured, captured_commands = _capturing_app()
+    if keep is not None:
+        keep.append(app)  # the caller decides when (and whether) the shard's objects are freed
     mine: dict[str, bool] = {}  # citizen id -> in this shard (person_id is a uuid5: worth caching)
     run_keys: set[CommandKey] = set()
     pending = MonthOutput(0, [])
