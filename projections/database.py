@@ -52,6 +52,39 @@ class ViewCursor:
         return dict(row) if row is not None else None
 
 
+class RecordingCursor(ViewCursor):
+    """A cursor that only records the writes given to it, to replay them later on a real one (a view folded
+    outside the write lock). Views write through their cursor and read through the application."""
+
+    def __init__(self, sqlite: bool) -> None:
+        super().__init__(None, sqlite)
+        self.writes: list[tuple[bool, str, Any]] = []
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.writes.append((False, statement, tuple(params)))
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.writes.append((True, statement, [tuple(row) for row in rows]))
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        raise TypeError("a recording cursor has nothing to read")
+
+    def fetchone(self) -> dict[str, Any] | None:
+        raise TypeError("a recording cursor has nothing to read")
+
+    def tuples(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise TypeError("a recording cursor has nothing to read")
+
+    def replay(self, cursor: ViewCursor) -> None:
+        """Give the recorded writes, in order, to a real cursor."""
+        for many, statement, params in self.writes:
+            if many:
+                cursor.executemany(statement, params)
+            else:
+                cursor.execute(statement, params)
+
+
 class ViewDatabase:
     """Transactions on the event store's database, for view rows and tracking positions."""
 

@@ -23,7 +23,7 @@ from uuid import UUID
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent, Tracking, find_id_convertor
 from eventsourcing.utils import resolve_topic
 
-from projections.database import ViewCursor, ViewDatabase
+from projections.database import RecordingCursor, ViewCursor, ViewDatabase
 
 TRACKING_TABLE = "pooling_view_tracking"
 RATE_TABLE = "pooling_view_rates"  # the last catch-up's speed per view, for `pooling project status`
@@ -120,16 +120,30 @@ class ProjectionRunner:
         views: Sequence[View] | None = None,
         limit: int | None = None,
         on_batch: Callable[[int, int], None] | None = None,
+        compute_first: bool = False,
     ) -> CatchUp:
         """Catch the views up to the head of the log (or `limit` batches), one transaction per batch.
 
         Each batch first writes a lock row, then reads the positions inside its transaction: two runners (two
-        processes) take turns and neither folds a batch the other has committed."""
+        processes) take turns and neither folds a batch the other has committed. `compute_first`: read and fold
+        the batch before taking the lock, then write it only if the views' positions have not moved meanwhile
+        (else fold again): two processes catching up different views then use two cores."""
         chosen = list(views or self.views)
         self._want(chosen)
         done = CatchUp()
         started = time.perf_counter()
         while limit is None or done.batches < limit:
+            if compute_first:
+                folded = self._fold_then_write(chosen)
+                if folded is None:
+                    break
+                if folded:
+                    last, count = folded
+                    done.events += count
+                    done.batches += 1
+                    if on_batch is not None:
+                        on_batch(last, count)
+                continue
             try:
                 with _collector_paused(), self.db.transaction() as cursor:
                     self._lock(cursor)
@@ -160,6 +174,43 @@ class ProjectionRunner:
         if done.events:
             self._record_rate(chosen, done)
         return done
+
+    def _fold_then_write(self, chosen: Sequence[View]) -> tuple[int, int] | tuple[()] | None:
+        """One batch folded outside the write lock: (last position, rows) when written, () when another runner
+        moved the views meanwhile (nothing written, caches dropped), None at the head of the log."""
+        try:
+            with _collector_paused():
+                with self.db.transaction(commit=False) as cursor:
+                    positions = self._positions(cursor)
+                    start = min(positions[view.name] for view in chosen)
+                    rows = self._read(cursor, start)
+                if not rows:
+                    return None
+                last = int(rows[-1][0])
+                decoded = self._decode(rows)
+                recorded = RecordingCursor(self.db.sqlite)
+                for view in chosen:
+                    position = positions[view.name]
+                    if position < last:
+                        mine = decoded if position == start else [(at, e) for at, e in decoded if at > position]
+                        if mine:
+                            view.process(recorded, mine)
+                with self.db.transaction() as cursor:
+                    self._lock(cursor)
+                    now = self._positions(cursor)
+                    if any(now[view.name] != positions[view.name] for view in chosen):
+                        for view in chosen:
+                            view.forget()
+                        return ()
+                    recorded.replay(cursor)
+                    for view in chosen:
+                        if positions[view.name] < last:
+                            self._track(cursor, Tracking(view.name, last))
+        except BaseException:
+            for view in chosen:
+                view.forget()
+            raise
+        return last, len(rows)
 
     def _want(self, views: Sequence[View]) -> None:
         """The event classes the views fold (None: every row is decoded)."""

@@ -136,3 +136,61 @@ def test_shared_months_are_equal_to_new_ones() -> None:
             Month.parse(bad)
     with pytest.raises(ValueError):
         Month.from_index(5)  # year 0
+
+
+def test_views_folded_before_the_lock_give_the_same_views(app: PoolingApplication) -> None:
+    expected_projections = Projections(app, batch_size=1_000_000)
+    expected_projections.catch_up()
+    expected = _rows(expected_projections)
+    for name in ("dossiers", "ledgers"):
+        with expected_projections.runner.db.transaction() as cursor:
+            view = expected_projections.runner.view(name)
+            view.drop(cursor)
+            view.create(cursor)
+            cursor.execute("DELETE FROM pooling_view_tracking WHERE view_name = %s", (name,))
+    first, second = Projections(app, batch_size=40), Projections(app, batch_size=40)
+    first.runner.run(views=[first.dossiers], compute_first=True)
+    second.runner.run(views=[second.ledgers], compute_first=True)
+    assert _rows(first) == expected
+
+
+class Interrupted:
+    """The ledger view of one runner, whose fold lets another runner commit the same batch first."""
+
+    def __init__(self, inner: Any, other: ProjectionRunner) -> None:
+        self.inner, self.other, self.name, self.event_types = inner, other, inner.name, inner.event_types
+        self.interruptions = 0
+
+    def create(self, cursor: ViewCursor) -> None:
+        self.inner.create(cursor)
+
+    def drop(self, cursor: ViewCursor) -> None:
+        self.inner.drop(cursor)
+
+    def forget(self) -> None:
+        self.inner.forget()
+
+    def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None:
+        if self.interruptions < 2:
+            self.interruptions += 1
+            self.other.run(views=[self.other.view("ledgers")], limit=1)  # commits this very batch
+        self.inner.process(cursor, events)
+
+
+def test_a_batch_folded_before_the_lock_is_not_written_when_another_runner_committed_it(
+    app: PoolingApplication,
+) -> None:
+    whole = Projections(app, batch_size=1_000_000)
+    whole.catch_up()
+    expected = _rows(whole)["ledger_view"]
+    with whole.runner.db.transaction() as cursor:
+        whole.ledgers.drop(cursor)
+        whole.ledgers.create(cursor)
+        cursor.execute("DELETE FROM pooling_view_tracking WHERE view_name = 'ledgers'")
+    other = Projections(app, batch_size=30)
+    mine = Projections(app, batch_size=30)
+    interrupted = Interrupted(mine.ledgers, other.runner)
+    done = mine.runner.run(views=[interrupted], compute_first=True)  # type: ignore[list-item]
+    assert interrupted.interruptions == 2
+    assert done.events < app.recorder.max_notification_id()  # two batches were the other runner's
+    assert _rows(mine)["ledger_view"] == expected  # and none was counted twice
