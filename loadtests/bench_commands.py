@@ -19,16 +19,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -141,33 +136,6 @@ def drive(
     return sum(r[0] for r in results), sum(r[1] for r in results), [x for r in results for x in r[2]]
 
 
-@contextmanager
-def serving(env: dict[str, str], port: int, key_file: str, workers: int) -> Iterator[str]:
-    """benchkit's `server` (one uvicorn process), or `pooling serve --workers N` started the same way."""
-    if workers <= 1:
-        with server(env, port, key_file) as base:
-            yield base
-        return
-    full = {**os.environ, **env, "POOLING_TOKEN_KEY_FILE": key_file, "POOLING_SIMULATED": "1"}
-    command = [sys.executable, "-c", "from api.cli import app; app()", "serve", "--port", str(port)]
-    process = subprocess.Popen([*command, "--workers", str(workers)], env=full, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError("server died") from None
-                time.sleep(0.1)
-        time.sleep(1.0)  # every worker up, not only the first to answer
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 def report(name: str, ok: int, errors: int, latencies: list[float], seconds: float, target: str) -> None:
     p = percentiles(latencies)
     print(
@@ -223,7 +191,7 @@ def main() -> None:
         served = {**env}
         if args.dossier_cache is not None:
             served["POOLING_DOSSIER_CACHE"] = str(args.dossier_cache)
-        with serving(served, args.port, key_file, args.workers) as base:
+        with server(served, args.port, key_file, args.workers) as base:
             writer = {"Authorization": f"Bearer {signed['province']}"}
             reader = {"Authorization": f"Bearer {signed['ministry']}"}
 

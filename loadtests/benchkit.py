@@ -79,15 +79,16 @@ def cpu_count() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, key_file: str) -> Iterator[str]:
-    """`pooling serve` (uvicorn, one process) on the store of `env`, in a subprocess; yields its base URL."""
+def server(env: dict[str, str], port: int, key_file: str, workers: int = 1) -> Iterator[str]:
+    """`pooling serve` (uvicorn, `workers` processes) on the store of `env`, in a subprocess; yields its base URL."""
     import subprocess
     import sys
     import urllib.request
 
     full = {**os.environ, **env, "POOLING_TOKEN_KEY_FILE": key_file, "POOLING_SIMULATED": "1"}
-    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
     command = [sys.executable, "-c", "from api.cli import app; app()", "serve", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -99,6 +100,8 @@ def server(env: dict[str, str], port: int, key_file: str) -> Iterator[str]:
                 if process.poll() is not None:
                     raise RuntimeError(process.stderr.read().decode() if process.stderr else "server died") from None
                 time.sleep(0.1)
+        if workers > 1:
+            time.sleep(1.0)  # every worker up, not only the first to answer
         yield base
     finally:
         process.terminate()

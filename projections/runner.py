@@ -153,15 +153,8 @@ class ProjectionRunner:
                     if not rows:
                         break
                     last = int(rows[-1][0])
-                    decoded = self._decode(rows)
-                    for view in chosen:
-                        position = positions[view.name]
-                        if position >= last:
-                            continue
-                        mine = decoded if position == start else [(at, e) for at, e in decoded if at > position]
-                        if mine:
-                            view.process(cursor, mine)
-                        self._track(cursor, Tracking(view.name, last))
+                    self._fold(cursor, chosen, positions, start, self._decode(rows))
+                    self._track_all(cursor, chosen, positions, last)
             except BaseException:
                 for view in chosen:
                     view.forget()  # their caches may be ahead of what was committed
@@ -187,14 +180,8 @@ class ProjectionRunner:
                 if not rows:
                     return None
                 last = int(rows[-1][0])
-                decoded = self._decode(rows)
                 recorded = RecordingCursor(self.db.sqlite)
-                for view in chosen:
-                    position = positions[view.name]
-                    if position < last:
-                        mine = decoded if position == start else [(at, e) for at, e in decoded if at > position]
-                        if mine:
-                            view.process(recorded, mine)
+                self._fold(recorded, chosen, positions, start, self._decode(rows))
                 with self.db.transaction() as cursor:
                     self._lock(cursor)
                     now = self._positions(cursor)
@@ -203,14 +190,32 @@ class ProjectionRunner:
                             view.forget()
                         return ()
                     recorded.replay(cursor)
-                    for view in chosen:
-                        if positions[view.name] < last:
-                            self._track(cursor, Tracking(view.name, last))
+                    self._track_all(cursor, chosen, positions, last)
         except BaseException:
             for view in chosen:
                 view.forget()
             raise
         return last, len(rows)
+
+    @staticmethod
+    def _fold(
+        cursor: ViewCursor,
+        chosen: Sequence[View],
+        positions: dict[str, int],
+        start: int,
+        decoded: list[tuple[int, Any]],
+    ) -> None:
+        """Give each view the batch's events after its own position."""
+        for view in chosen:
+            position = positions[view.name]
+            mine = decoded if position == start else [(at, e) for at, e in decoded if at > position]
+            if mine:
+                view.process(cursor, mine)
+
+    def _track_all(self, cursor: ViewCursor, chosen: Sequence[View], positions: dict[str, int], last: int) -> None:
+        for view in chosen:
+            if positions[view.name] < last:
+                self._track(cursor, Tracking(view.name, last))
 
     def _want(self, views: Sequence[View]) -> None:
         """The event classes the views fold (None: every row is decoded)."""

@@ -179,8 +179,9 @@ def _worker(env: dict[str, str], spec: SeedSpec, shard: int, queue: Any) -> tupl
     # Freeing a shard's objects one by one takes seconds (measured ~2.8 s for 1,000 persons x 20 years): they are
     # kept, and the process ends without finalizing them once its result is sent (the OS reclaims the memory).
     # A process given a second shard frees the first one's objects now: one shard in memory at a time.
+    if not _KEPT:
+        atexit.register(os._exit, 0)  # once per process
     _KEPT.clear()
-    atexit.register(os._exit, 0)
     return seed_shard(env, spec, shard, lambda months, count, rows: queue.put((months, count, rows)), _KEPT)
 
 

@@ -146,13 +146,6 @@ class DossierView:
         return state
 
 
-def read_dossier(cursor: ViewCursor, citizen_id: str, table: str = TABLE) -> dict[str, Any] | None:
-    """The stored current dossier of a person, or None."""
-    cursor.execute(f"SELECT dossier FROM {table} WHERE citizen_id = %s", (citizen_id,))
-    row = cursor.fetchone()
-    return orjson.loads(row["dossier"]) if row else None
-
-
 def read_current(
     cursor: ViewCursor, person: str, head: int, table: str = TABLE, events_table: str = EVENTS_TABLE
 ) -> tuple[int, bytes, list[bytes]] | None:
