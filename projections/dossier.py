@@ -217,6 +217,12 @@ def event_rows(history: list[ev.PersonEvent]) -> list[dict[str, Any]]:
     return [_event_row(event, reversed_versions) for event in history]
 
 
+def event_rows_unmarked(history: list[ev.PersonEvent]) -> list[dict[str, Any]]:
+    """The event list's rows as the dossier view stores them: reversed ones not marked (marked when read)."""
+    unmarked: set[int] = set()
+    return [_event_row(event, unmarked) for event in history]
+
+
 def _event_row(event: ev.PersonEvent, reversed_versions: set[int]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "type": event.kind,

@@ -28,6 +28,11 @@ from projections.database import RecordingCursor, ViewCursor, ViewDatabase
 TRACKING_TABLE = "pooling_view_tracking"
 RATE_TABLE = "pooling_view_rates"  # the last catch-up's speed per view, for `pooling project status`
 LOCK_ROW = "__runner_lock__"
+# A view's position: (view name, last notification id folded in, when, as UTC text)
+TRACK = (
+    f"INSERT INTO {TRACKING_TABLE} (view_name, position, updated_at) VALUES (%s, %s, %s) "
+    "ON CONFLICT (view_name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at"
+)
 ID_CACHE_SIZE = 200_000  # stream ids converted and kept (a national replay meets each stream once per batch)
 
 
@@ -326,8 +331,7 @@ class ProjectionRunner:
 
     def _track(self, cursor: ViewCursor, tracking: Tracking) -> None:
         cursor.execute(
-            f"INSERT INTO {TRACKING_TABLE} (view_name, position, updated_at) VALUES (%s, %s, %s) "
-            "ON CONFLICT (view_name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+            TRACK,
             (tracking.application_name, tracking.notification_id, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
         )
 

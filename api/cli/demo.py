@@ -6,9 +6,7 @@ from __future__ import annotations
 import gc
 import os
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -67,47 +65,25 @@ def demo(
     key = key_path()
     if not key.exists():
         generate_key(key)
-    # The seal reads the log, and the ledgers are folded from it in a process of their own while this one folds
-    # the dossiers (each folds before taking the write lock): the two cores share the work.
-    helpers = ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
-    sealed = helpers.submit(_seal_store, env, str(key))
     try:
-        # Catch-up in few, large batches: each person's dossier is rebuilt once per batch.
+        # The shards wrote the dossier and ledger views with their events (loadtests/seeding/views.py): a catch-up
+        # here finds them at the head of the log, and would fold whatever was not.
         projections = Projections(app, batch_size=500_000)
-        head = projections.runner.head()
-        ledgers = helpers.submit(_catch_up_ledgers, env)
-        with _bar("projecting") as progress:
-            task = progress.add_task("views", total=head)
-            done = projections.runner.run(
-                views=[projections.dossiers],
-                compute_first=True,
-                on_batch=lambda position, _: progress.update(task, completed=position),
-            )
-            done.seconds = max(done.seconds, ledgers.result())
-        # The catch-up leaves millions of long-lived objects (cached person states): keep the cyclic collector from
-        # rescanning them on every collection while the summary is printed (seconds, measured).
+        done = projections.runner.run()
+        sealed = _seal_store(env, str(key))
+        # The replay leaves millions of long-lived objects: keep the cyclic collector from rescanning them on every
+        # collection while the summary is printed (seconds, measured).
         gc.freeze()
         console.print(
             f"wrote {report.events:,} events from {report.messages:,} messages in {report.seconds:.1f} s "
-            f"({report.events_per_second:,.0f} events/s); "
-            f"projected {done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} events/s)"
+            f"({report.events_per_second:,.0f} events/s), with their dossier and ledger views; "
+            f"{done.events:,} events left to project"
         )
         _show(app, projections, report, last_year)
         console.print(
-            f"sealed the log: {sealed.result()} signed checkpoints (key {key}); "
+            f"sealed the log: {sealed} signed checkpoints (key {key}); "
             f"verify everything with: POOLING_DB={app.env.get('SQLITE_DBNAME')} .venv/bin/pooling audit replay"
         )
-    finally:
-        helpers.shutdown()
-        app.close()
-
-
-def _catch_up_ledgers(env: dict[str, str]) -> float:
-    """The ledger views caught up in this process; the seconds it took."""
-    app = PoolingApplication(env=env)
-    try:
-        projections = Projections(app, batch_size=500_000)
-        return projections.runner.run(views=[projections.ledgers], compute_first=True).seconds
     finally:
         app.close()
 

@@ -21,6 +21,9 @@ from domain.application import PoolingApplication
 from loadtests.seeding.runs import run_commands
 from loadtests.seeding.shard import run_shard
 from loadtests.seeding.stores import META, open_store, prepare
+from loadtests.seeding.views import SEEDED_VIEWS
+from projections.database import RecordingCursor
+from projections.runner import TRACK
 
 Progress = Callable[[int, int, int], None]  # (shard-months, messages, events) just done
 _KEPT: list[Any] = []  # a worker process's shard applications, never freed before the process ends
@@ -164,7 +167,7 @@ def seed_shard(
                 "refusals": refusals,
                 **({"planted": output.planted} if output.planted else {}),
             }
-            store.write(shard, output.rows, output.commands, mark)
+            store.write(shard, output.rows, output.commands, mark, output.views)
         return messages, events
     finally:
         store.close()
@@ -248,7 +251,12 @@ def _finish(env: Mapping[str, str], spec: SeedSpec) -> int:
         )
         if clock:
             store.set_clock(clock)
-        store.write(META, [], rows, {**progress[META], "finished": True})
+        # Every shard wrote its views' rows with its events (loadtests/seeding/views.py): the views are at the head.
+        positions = RecordingCursor(sqlite=False)
+        head = store.head()
+        for name in SEEDED_VIEWS:
+            positions.execute(TRACK, (name, head, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+        store.write(META, [], rows, {**progress[META], "finished": True}, positions)
         return 0
     finally:
         store.close()

@@ -19,12 +19,15 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from domain import events as ev
 from domain.application import PoolingApplication
 from domain.errors import DomainError, error_body
 from domain.person import person_id
 from domain.registry import RUNS_ID, SETTINGS_ID, CommandKey, CommandRow
 from loadtests.population import PLANTED, generate
 from loadtests.population.feed import RUN_TYPES, segments
+from loadtests.seeding.views import dossier_writes, ledger_writes
+from projections.database import RecordingCursor
 from standards.identifiers import IdentifierError
 from standards.interchange import InterchangeError, canonical_body, parse_message
 
@@ -68,10 +71,12 @@ class MonthOutput:
     refusals: list[dict[str, Any]] = field(default_factory=list)  # what the command path refused, with the line
     planted: dict[str, Any] = field(default_factory=dict)  # the population's planted facts (loadtests.population)
     messages: int = 0
+    views: RecordingCursor | None = None  # the views' writes for these rows (loadtests/seeding/views.py)
 
 
-def _capturing_app() -> tuple[PoolingApplication, list[StoredEvent], list[CommandRow]]:
-    """A simulated PoolingApplication on POPO whose recorder also appends every inserted row to a list."""
+def _capturing_app() -> tuple[PoolingApplication, list[StoredEvent], list[CommandRow], list[Any]]:
+    """A simulated PoolingApplication on POPO whose recorder also appends every inserted row to a list, and whose
+    event store appends every domain event it stored (for the views the shard folds)."""
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.popo",
         "POOLING_SIMULATED": "1",
@@ -92,7 +97,16 @@ def _capturing_app() -> tuple[PoolingApplication, list[StoredEvent], list[Comman
         return result
 
     app.recorder.insert_events = insert_and_capture  # type: ignore[method-assign]
-    return app, captured, captured_commands
+    captured_events: list[Any] = []
+    put = app.events.put
+
+    def put_and_capture(events: Sequence[Any], **kwargs: Any) -> Any:
+        result = put(events, **kwargs)
+        captured_events.extend(events)  # only once stored: a refused write raises before this
+        return result
+
+    app.events.put = put_and_capture  # type: ignore[method-assign,assignment]
+    return app, captured, captured_commands, captured_events
 
 
 def run_shard(
@@ -111,12 +125,14 @@ def run_shard(
 
     Deterministic: the same arguments give the same rows, so a resumed shard replays what it already wrote and
     drops it (the caller skips outputs for months it has)."""
-    app, captured, captured_commands = _capturing_app()
+    app, captured, captured_commands, captured_events = _capturing_app()
     if keep is not None:
         keep.append(app)  # the caller decides when (and whether) the shard's objects are freed
     mine: dict[str, bool] = {}  # citizen id -> in this shard (person_id is a uuid5: worth caching)
     run_keys: set[CommandKey] = set()
     pending = MonthOutput(0, [])
+    flushed_events: list[Any] = []  # the pending rows' domain events, for the ledger view
+    streams: set[UUID] = set()  # the shard's persons met so far
     try:
         population = generate(
             persons,
@@ -153,19 +169,32 @@ def run_shard(
             before = len(pending.rows)
             pending.rows.extend(_keep(captured, shard))
             pending.commands.extend(row for row in captured_commands if row.key not in run_keys)
+            flushed_events.extend(captured_events)
             captured.clear()
             captured_commands.clear()
+            captured_events.clear()
             if on_month is not None:
                 on_month(counted, len(pending.rows) - before)
             if len(pending.rows) >= flush_rows:
                 pending.month = index
+                pending.views = _ledgers_of(app, flushed_events, streams)
                 yield pending
                 pending = MonthOutput(index, [])
         pending.month = index
         pending.planted = dict(PLANTED)  # filled while the generator planned the population
+        writes = _ledgers_of(app, flushed_events, streams)
+        pending.views = dossier_writes(app, streams, into=writes)  # every person's final state, once
         yield pending
     finally:
         app.close()
+
+
+def _ledgers_of(app: PoolingApplication, events: list[Any], streams: set[UUID]) -> RecordingCursor:
+    """The ledger view's writes for the flushed events (then forgotten), noting whose streams they extend."""
+    streams.update(event.originator_id for event in events if isinstance(event, ev.PersonEvent))
+    writes = ledger_writes(app, events)
+    events.clear()
+    return writes
 
 
 def _refusal(sent: dict[str, Any], error: Exception) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from domain.application import PoolingApplication
 from domain.registry import CommandRow
 from domain.settings import is_postgres, store_environment
 from domain.stores import commands as command_log
+from projections.database import RecordingCursor, ViewCursor
+from projections.queries import Projections
 
 PROGRESS = "pooling_seed_progress"
 META = -1  # the progress row holding the seed's parameters and whether the run records are written
@@ -33,8 +35,15 @@ class SeedStore(Protocol):
     def progress(self) -> dict[int, dict[str, Any]]: ...
 
     def write(
-        self, shard: int, rows: Sequence[StoredEvent], commands: Sequence[CommandRow], state: dict[str, Any]
+        self,
+        shard: int,
+        rows: Sequence[StoredEvent],
+        commands: Sequence[CommandRow],
+        state: dict[str, Any],
+        views: RecordingCursor | None = None,
     ) -> None: ...
+
+    def head(self) -> int: ...
 
     def set_clock(self, recorded_at: str) -> None: ...
 
@@ -42,9 +51,13 @@ class SeedStore(Protocol):
 
 
 def prepare(env: Mapping[str, str]) -> None:
-    """Create the library's tables (by opening the application once, live: it writes nothing) and ours."""
+    """Create the library's tables (by opening the application once, live: it writes nothing), the views' and ours."""
     plain = {key: value for key, value in env.items() if key != "POOLING_SIMULATED"}
-    PoolingApplication(env={**plain, "POOLING_SIMULATED": "0"}).close()
+    app = PoolingApplication(env={**plain, "POOLING_SIMULATED": "0"})
+    try:
+        Projections(app)  # creates the view and tracking tables the shards write into
+    finally:
+        app.close()
     store = open_store(env)
     try:
         store.create_progress()
@@ -88,7 +101,12 @@ class PostgresSeedStore:
         return {int(shard): json.loads(state) for shard, state in rows}
 
     def write(
-        self, shard: int, rows: Sequence[StoredEvent], commands: Sequence[CommandRow], state: dict[str, Any]
+        self,
+        shard: int,
+        rows: Sequence[StoredEvent],
+        commands: Sequence[CommandRow],
+        state: dict[str, Any],
+        views: RecordingCursor | None = None,
     ) -> None:
         with self.connection.transaction(), self.connection.cursor() as cursor:
             if commands:
@@ -103,6 +121,8 @@ class PostgresSeedStore:
                     copy.set_types(["uuid", "int8", "text", "bytea"])
                     for row in rows:
                         copy.write_row((row.originator_id, row.originator_version, row.topic, row.state))
+            if views is not None:
+                views.replay(ViewCursor(cursor, sqlite=False))
             cursor.execute(
                 f"INSERT INTO {PROGRESS} (shard, state) VALUES (%s, %s) "
                 "ON CONFLICT (shard) DO UPDATE SET state = EXCLUDED.state",
@@ -110,6 +130,11 @@ class PostgresSeedStore:
             )
             if rows:
                 cursor.execute(f'NOTIFY "{self.table}"')  # wake the library's subscribers, as its inserts do
+
+    def head(self) -> int:
+        with self.connection.transaction():
+            found = self.connection.execute(f"SELECT max(notification_id) FROM {self.table}").fetchone()
+        return int(found[0] or 0) if found else 0
 
     def set_clock(self, recorded_at: str) -> None:
         with self.connection.transaction():
@@ -137,7 +162,12 @@ class SQLiteSeedStore:
         return {int(shard): json.loads(state) for shard, state in rows}
 
     def write(
-        self, shard: int, rows: Sequence[StoredEvent], commands: Sequence[CommandRow], state: dict[str, Any]
+        self,
+        shard: int,
+        rows: Sequence[StoredEvent],
+        commands: Sequence[CommandRow],
+        state: dict[str, Any],
+        views: RecordingCursor | None = None,
     ) -> None:
         connection = self.connection
         connection.execute("BEGIN IMMEDIATE")
@@ -149,6 +179,8 @@ class SQLiteSeedStore:
                 f"INSERT INTO {self.table} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
                 [(UUID(str(row.originator_id)).hex, row.originator_version, row.topic, row.state) for row in rows],
             )
+            if views is not None:
+                views.replay(ViewCursor(connection.cursor(), sqlite=True))
             connection.execute(
                 f"INSERT OR REPLACE INTO {PROGRESS} (shard, state) VALUES (?, ?)", (shard, json.dumps(state))
             )
@@ -156,6 +188,10 @@ class SQLiteSeedStore:
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+    def head(self) -> int:
+        found = self.connection.execute(f"SELECT max(rowid) FROM {self.table}").fetchone()
+        return int(found[0] or 0) if found else 0
 
     def set_clock(self, recorded_at: str) -> None:
         self.connection.execute(command_log.CLOCK_UPSERT.replace("%s", "?"), (recorded_at,))

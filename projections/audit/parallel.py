@@ -63,6 +63,7 @@ def one_process(
         checkpoints.feed(batch)
         rebuild.feed(batch)
         on_batch(batch[-1].position, chain.rows, time.perf_counter() - started)
+    rebuild.finish()
     return _summary(chain, rebuild, time.perf_counter() - started)
 
 
@@ -151,6 +152,7 @@ def _shard(
             chain.feed(mine)
             rebuild.feed(mine)
             positions[shard] = batch[-1].position
+        rebuild.finish()
         positions[shard] = stop
         results.put(_summary(chain, rebuild, time.perf_counter() - started))
         app.close()

@@ -29,7 +29,8 @@ class Rebuild:
     def __init__(self, app: Any, db: ViewDatabase, until: datetime | None = None, *, fresh: bool = True) -> None:
         """`fresh` drops and creates the tables; the shards of a parallel replay share tables made once."""
         self.app, self.db, self.until = app, db, until
-        self.views: list[Any] = [DossierView(app, prefix=PREFIX), LedgerView(app, prefix=PREFIX)]
+        # Dossiers deferred: each person's dossier is built once, at `finish`, not once per batch it appears in.
+        self.views: list[Any] = [DossierView(app, prefix=PREFIX, defer=True), LedgerView(app, prefix=PREFIX)]
         self.findings: list[Finding] = []
         self.folded = 0
         if fresh:
@@ -69,6 +70,14 @@ class Rebuild:
         except Exception:
             self._one_by_one(events)
         self.folded += len(events)
+
+    def finish(self) -> None:
+        """Write what the views deferred (the dossiers): after the last batch."""
+        with self.db.transaction() as cursor:
+            for view in self.views:
+                flush = getattr(view, "flush", None)
+                if flush is not None:
+                    flush(cursor)
 
     def _one_by_one(self, events: list[tuple[int, Any]]) -> None:
         for view in self.views:

@@ -6,7 +6,7 @@ equals `build_dossier(fold(stream), ...)` for those two times (a test checks it 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from domain.clock import recorded_date
 from domain.registry import NationalRuns
 from domain.state import PersonState
 from projections.database import ViewCursor
-from projections.dossier import build_dossier, event_rows
+from projections.dossier import build_dossier, event_rows, event_rows_unmarked
 from projections.risk import risk_facts
 from projections.runs import RunsHistory
 
@@ -35,13 +35,18 @@ class DossierView:
 
     event_types: tuple[type, ...] = (ev.PersonEvent, *RUN_EVENTS)  # the rows the runner decodes for this view
 
-    def __init__(self, app: Any, prefix: str = "") -> None:
+    def __init__(self, app: Any, prefix: str = "", *, defer: bool = False) -> None:
+        """`defer`: write each batch's event rows, but a person's dossier and risk facts only at `flush` (or when
+        too many are pending), once, not once per batch (a rebuild into tables nobody reads before it ends)."""
         self.app = app
         self.name = f"{prefix}dossiers"
         self.table, self.risk_table = f"{prefix}{TABLE}", f"{prefix}{RISK_TABLE}"
         self.events_table = f"{prefix}{EVENTS_TABLE}"
         self._states: OrderedDict[UUID, PersonState] = OrderedDict()
         self._runs = RunsHistory(app)
+        self._defer = defer
+        self._pending: dict[UUID, PersonState] = {}  # deferred: persons whose dossier row is not yet written
+        self._lost: set[UUID] = set()  # deferred: pending persons whose folded state `forget` dropped
 
     def create(self, cursor: ViewCursor) -> None:
         cursor.execute(
@@ -67,8 +72,34 @@ class DossierView:
 
     def forget(self) -> None:
         self._states.clear()
+        self._lost.update(self._pending)  # their states may be ahead of what was committed: refolded at flush
+        self._pending.clear()
+
+    def flush(self, cursor: ViewCursor) -> None:
+        """Write the deferred dossiers and risk facts (each person's state after its last folded event)."""
+        for person in self._lost - set(self._pending):
+            state = self._committed_state(cursor, person)
+            if state.history:
+                self._pending[person] = state
+        self._lost.clear()
+        if self._pending:
+            self._runs.refresh()
+            self._write(cursor, self._pending, {})
+        self._pending = {}
+
+    def _committed_state(self, cursor: ViewCursor, person: UUID) -> PersonState:
+        """A person's state up to the last event whose row this view committed (its event-row chunks say which)."""
+        found = cursor.tuples(f"SELECT max(last_version) FROM {self.events_table} WHERE person_id = %s", (str(person),))
+        state = PersonState()
+        last = int(found[0][0] or 0) if found else 0
+        if last:
+            for event in self.app.events.get(person, lte=last):
+                state.apply(event)
+        return state
 
     def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None:
+        if self._defer and len(self._pending) + len(events) > CACHE_SIZE:
+            self.flush(cursor)  # the pending states stay within the cache's most recent entries
         touched: dict[UUID, PersonState] = {}
         chunks: dict[UUID, tuple[int, list[int], list[dict[str, Any]]]] = {}  # first version, reverses, rows
         for _, event in events:
@@ -85,8 +116,34 @@ class DossierView:
             chunk[2].append(event_rows([event])[0])
         if not touched:
             return
+        if self._defer:
+            self._pending.update(touched)
+            self._write(cursor, {}, chunks)
+            return
         if any(isinstance(event, RUN_EVENTS) for _, event in events):
             self._runs.refresh()  # a national run may have been recorded in this batch
+        self._write(cursor, touched, chunks)
+
+    def write_whole(self, cursor: ViewCursor, states: Mapping[UUID, PersonState]) -> None:
+        """Write the rows of persons whose whole stream is folded in `states` (the bulk seeder's shards hold them),
+        as a catch-up from event one would: the dossier and risk facts, and one chunk of every event row."""
+        chunks = {
+            person: (
+                1,
+                [event.reversed_version for event in state.history if isinstance(event, ev.Reversed)],
+                event_rows_unmarked(state.history),
+            )
+            for person, state in states.items()
+            if state.history
+        }
+        self._write(cursor, {person: states[person] for person in chunks}, chunks)
+
+    def _write(
+        self,
+        cursor: ViewCursor,
+        touched: Mapping[UUID, PersonState],
+        chunks: Mapping[UUID, tuple[int, list[int], list[dict[str, Any]]]],
+    ) -> None:
         rows, facts = [], []
         for person_id, state in touched.items():
             facts.append((str(person_id), orjson.dumps(risk_facts(state)).decode()))
