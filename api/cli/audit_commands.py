@@ -84,7 +84,10 @@ def replay(
     out: Path = typer.Option(None, "--out", help="Report directory (default var/audit)."),
     batch_size: int = typer.Option(BATCH_SIZE, "--batch-size", min=1, help="Rows read per batch."),
     workers: int = typer.Option(
-        1, "--workers", min=1, help="Processes folding shards of the streams (see the benchmark)."
+        0,
+        "--workers",
+        min=0,
+        help="Processes folding shards of the streams; 0 (default) = one per CPU, 1 = all in this process.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report JSON instead of the summary."),
 ) -> None:
@@ -117,7 +120,7 @@ def replay(
             until=instant,
             out_dir=out,
             batch_size=batch_size,
-            workers=workers,
+            workers=workers or os.cpu_count() or 1,
             progress=ReplayProgress(listener=show),
         )
     if as_json:
