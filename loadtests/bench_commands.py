@@ -7,6 +7,12 @@ a thread pool of blocking clients, one keep-alive connection each. Commands are 
 just after the store's clock; reads are dossiers (current) and dossiers as of a past date of seeded persons.
 Baseline (same run): GET /healthz, the cost of the server's HTTP stack alone.
 
+Saturation figures (every thread sends its next request as soon as the last one is answered) give the throughput;
+their p99 is mostly queueing. Two more lines give latency below saturation: reads and as-of reads paced at
+`--paced-rate` requests/s (open loop: each request has its start slot, and the latency counts from the slot, so a
+late answer delays nobody's clock), and the as-of reconstruction itself in-process, without HTTP, with no fold
+kept (`Projections.folded` on a fresh cache: read the stream, decode, fold, build the dossier).
+
 The client: `--client raw` (the default since the dossier read work) writes each request's bytes on a plain
 socket and reads the status line, the headers and a Content-Length body, so on the 2-core machine the client
 threads take far less of the CPU the server also needs; `--client httpx` is the earlier client (httpx.Client per
@@ -33,6 +39,7 @@ import httpx
 from domain.application import PoolingApplication
 from loadtests.benchkit import cpu_count, fresh_database, percentiles, seeded, server, tokens
 from loadtests.seeding import SeedSpec
+from projections.queries import FoldCache, Projections
 from standards.identifiers import make_citizen_id
 
 
@@ -136,6 +143,56 @@ def drive(
     return sum(r[0] for r in results), sum(r[1] for r in results), [x for r in results for x in r[2]]
 
 
+def paced(
+    rate: float, seconds: float, connect: Callable[[], Client], call: Callable[[Client, int], int], threads: int = 4
+) -> tuple[int, int, list[float]]:
+    """Open-loop load: request n is due at n / rate seconds; its latency counts from when it was due."""
+    counter = itertools.count()
+    start = time.perf_counter() + 0.05
+    total = int(rate * seconds)
+    results: list[tuple[int, int, list[float]]] = []
+
+    def worker() -> None:
+        ok = errors = 0
+        latencies: list[float] = []
+        client = connect()
+        try:
+            while (n := next(counter)) < total:
+                due = start + n / rate
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                status = call(client, n)
+                latencies.append(time.perf_counter() - due)
+                ok, errors = (ok + 1, errors) if status < 400 else (ok, errors + 1)
+        finally:
+            client.close()
+        results.append((ok, errors, latencies))
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return sum(r[0] for r in results), sum(r[1] for r in results), [x for r in results for x in r[2]]
+
+
+def reconstruction(env: dict[str, str], citizens: list[str], as_of: date) -> list[float]:
+    """Seconds per as-of reconstruction in-process (no HTTP), each person once, nothing kept between them."""
+    app = PoolingApplication(env={**env, "POOLING_SIMULATED": "1"})
+    try:
+        projections = Projections(app)
+        timings = []
+        for citizen in citizens:
+            projections._folds = FoldCache()
+            started = time.perf_counter()
+            projections.folded(citizen, as_of, None)
+            timings.append(time.perf_counter() - started)
+        return timings
+    finally:
+        app.close()
+
+
 def report(name: str, ok: int, errors: int, latencies: list[float], seconds: float, target: str) -> None:
     p = percentiles(latencies)
     print(
@@ -173,6 +230,7 @@ def main() -> None:
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw", help="the client (see above)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (pooling serve --workers)")
     parser.add_argument("--dossier-cache", type=int, default=None, help="POOLING_DOSSIER_CACHE of the server")
+    parser.add_argument("--paced-rate", type=float, default=50, help="requests/s of the paced latency lines")
     args = parser.parse_args()
     spec = SeedSpec(persons=args.persons, seed=7, first_year=2026 - args.years, last_year=2025, shards=cpu_count())
     env = fresh_database(args.db)
@@ -220,6 +278,14 @@ def main() -> None:
             ):
                 ok, errors, latencies = drive(args.threads, args.seconds, connect, call)
                 report(name, ok, errors, latencies, args.seconds, target)
+            for name, call, target in (
+                (f"dossier reads @{args.paced_rate:.0f}/s", dossier, "p99 <= 20 ms"),
+                (f"as-of dossier @{args.paced_rate:.0f}/s", as_of, "p99 <= 10 ms"),
+            ):
+                ok, errors, latencies = paced(args.paced_rate, args.seconds, connect, call)
+                report(name, ok, errors, latencies, args.seconds, target)
+    timings = reconstruction(env, citizens, date(2024, 6, 30))
+    report("as-of in-process (cold)", len(timings), 0, timings, sum(timings), "p99 <= 10 ms")
 
 
 if __name__ == "__main__":
