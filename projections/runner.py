@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent, Tracking, find_id_convertor
 from eventsourcing.utils import resolve_topic
 
@@ -28,6 +29,7 @@ from projections.database import RecordingCursor, ViewCursor, ViewDatabase
 TRACKING_TABLE = "pooling_view_tracking"
 RATE_TABLE = "pooling_view_rates"  # the last catch-up's speed per view, for `pooling project status`
 LOCK_ROW = "__runner_lock__"
+SEED_PROGRESS, SEED_META = "pooling_seed_progress", -1  # the bulk seeder's progress rows, and its parameters' row
 # A view's position: (view name, last notification id folded in, when, as UTC text)
 TRACK = (
     f"INSERT INTO {TRACKING_TABLE} (view_name, position, updated_at) VALUES (%s, %s, %s) "
@@ -69,6 +71,22 @@ class View(Protocol):
         """Drop in-memory caches (after a failed batch or a rebuild)."""
 
     def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None: ...
+
+
+class SeedInProgress(RuntimeError):
+    """A bulk seed into this store has not finished: its shards write the views themselves (loadtests/seeding)."""
+
+
+def seed_unfinished(cursor: ViewCursor, sqlite: bool) -> bool:
+    """Whether the store holds a bulk seed that has not finished (its progress table says so)."""
+    if sqlite:
+        found = cursor.tuples("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", (SEED_PROGRESS,))
+    else:
+        found = cursor.tuples("SELECT 1 WHERE to_regclass(%s) IS NOT NULL", (SEED_PROGRESS,))
+    if not found:
+        return False
+    meta = cursor.tuples(f"SELECT state FROM {SEED_PROGRESS} WHERE shard = %s", (SEED_META,))
+    return bool(meta) and not orjson.loads(meta[0][0]).get("finished")
 
 
 @dataclass
@@ -134,6 +152,10 @@ class ProjectionRunner:
         the batch before taking the lock, then write it only if the views' positions have not moved meanwhile
         (else fold again): two processes catching up different views then use two cores."""
         chosen = list(views or self.views)
+        with self.db.transaction(commit=False) as cursor:
+            if seed_unfinished(cursor, self.db.sqlite):
+                # Its shards add their ledger sums as they go: a catch-up now would count those events twice.
+                raise SeedInProgress("a bulk seed into this store has not finished: rerun `pooling seed` to finish it")
         self._want(chosen)
         done = CatchUp()
         started = time.perf_counter()

@@ -24,9 +24,10 @@ from domain.settings import is_postgres, store_environment
 from domain.stores import commands as command_log
 from projections.database import RecordingCursor, ViewCursor
 from projections.queries import Projections
+from projections.runner import SEED_META, SEED_PROGRESS
 
-PROGRESS = "pooling_seed_progress"
-META = -1  # the progress row holding the seed's parameters and whether the run records are written
+PROGRESS = SEED_PROGRESS  # the projection runner refuses to catch up while the seed is unfinished
+META = SEED_META  # the progress row holding the seed's parameters and whether the run records are written
 
 
 class SeedStore(Protocol):
