@@ -6,7 +6,9 @@ from __future__ import annotations
 import gc
 import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +67,14 @@ def demo(
     key = key_path()
     if not key.exists():
         generate_key(key)
+    # The seal reads the whole log: in a process of its own, while this one prints the summary.
+    helper = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    sealing = helper.submit(_seal_store, env, str(key))
     try:
         # The shards wrote the dossier and ledger views with their events (loadtests/seeding/views.py): a catch-up
         # here finds them at the head of the log, and would fold whatever was not.
         projections = Projections(app, batch_size=500_000)
         done = projections.runner.run()
-        sealed = _seal_store(env, str(key))
         # The replay leaves millions of long-lived objects: keep the cyclic collector from rescanning them on every
         # collection while the summary is printed (seconds, measured).
         gc.freeze()
@@ -81,10 +85,11 @@ def demo(
         )
         _show(app, projections, report, last_year)
         console.print(
-            f"sealed the log: {sealed} signed checkpoints (key {key}); "
+            f"sealed the log: {sealing.result()} signed checkpoints (key {key}); "
             f"verify everything with: POOLING_DB={app.env.get('SQLITE_DBNAME')} .venv/bin/pooling audit replay"
         )
     finally:
+        helper.shutdown()
         app.close()
 
 
