@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import random
 import socket
 import tempfile
 import threading
@@ -37,7 +38,7 @@ from typing import Any
 import httpx
 
 from domain.application import PoolingApplication
-from loadtests.benchkit import cpu_count, fresh_database, percentiles, seeded, server, tokens
+from loadtests.benchkit import cpu_count, fresh_database, percentiles, pg_env, seeded, server, tokens
 from loadtests.seeding import SeedSpec
 from projections.queries import FoldCache, Projections
 from standards.identifiers import make_citizen_id
@@ -178,7 +179,7 @@ def paced(
 
 
 def reconstruction(env: dict[str, str], citizens: list[str], as_of: date) -> list[float]:
-    """Seconds per as-of reconstruction in-process (no HTTP), each person once, nothing kept between them."""
+    """Seconds per as-of reconstruction in-process (no HTTP), each person once (up to 300), nothing kept between."""
     app = PoolingApplication(env={**env, "POOLING_SIMULATED": "1"})
     try:
         projections = Projections(app)
@@ -231,16 +232,24 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (pooling serve --workers)")
     parser.add_argument("--dossier-cache", type=int, default=None, help="POOLING_DOSSIER_CACHE of the server")
     parser.add_argument("--paced-rate", type=float, default=50, help="requests/s of the paced latency lines")
+    parser.add_argument(
+        "--store",
+        default=None,
+        help="an existing seeded PostgreSQL database to read (not dropped, not seeded; the commands add persons)",
+    )
     args = parser.parse_args()
     spec = SeedSpec(persons=args.persons, seed=7, first_year=2026 - args.years, last_year=2025, shards=cpu_count())
-    env = fresh_database(args.db)
+    env = pg_env(args.store) if args.store else fresh_database(args.db)
     print(
         f"bench_commands: {args.threads} {args.client} client threads x {args.seconds:.0f} s per figure, "
-        f"{args.workers} server worker(s), PostgreSQL {args.db}"
+        f"{args.workers} server worker(s), PostgreSQL {args.store or args.db}"
     )
-    seeded(env, spec)
+    if not args.store:
+        seeded(env, spec)
     app = PoolingApplication(env={**env, "POOLING_SIMULATED": "1"})
+    print(f"  store: {app.recorder.max_notification_id() or 0:,} events")
     citizens = [citizen for _, citizen in app.directory.everyone()]
+    random.Random(7).shuffle(citizens)  # reads spread over the store, not in id order
     recorded_at = (app.now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     app.close()
     with tempfile.TemporaryDirectory() as folder:
@@ -284,7 +293,7 @@ def main() -> None:
             ):
                 ok, errors, latencies = paced(args.paced_rate, args.seconds, connect, call)
                 report(name, ok, errors, latencies, args.seconds, target)
-    timings = reconstruction(env, citizens, date(2024, 6, 30))
+    timings = reconstruction(env, citizens[:300], date(2024, 6, 30))
     report("as-of in-process (cold)", len(timings), 0, timings, sum(timings), "p99 <= 10 ms")
 
 
