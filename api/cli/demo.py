@@ -30,7 +30,7 @@ DEFAULT_DEMO_DB = "var/demo.sqlite"
 
 def demo(
     persons: int = typer.Option(
-        2000, "--persons", min=10, help="How many insured persons to generate (2,000 take about a minute on 2 cores)."
+        2000, "--persons", min=10, help="How many insured persons to generate (timings: loadtests/RESULTS.md)."
     ),
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same population."),
     first_year: int = typer.Option(2006, "--first-year", min=1996, help="First year of the replayed history."),
