@@ -261,6 +261,7 @@ def _finish(env: Mapping[str, str], spec: SeedSpec) -> int:
         for name in SEEDED_VIEWS:
             positions.execute(TRACK, (name, head, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
         store.write(META, [], rows, {**progress[META], "finished": True}, positions)
+        store.analyze()
         return 0
     finally:
         store.close()

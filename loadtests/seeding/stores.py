@@ -46,6 +46,8 @@ class SeedStore(Protocol):
 
     def head(self) -> int: ...
 
+    def analyze(self) -> None: ...
+
     def set_clock(self, recorded_at: str) -> None: ...
 
     def close(self) -> None: ...
@@ -137,6 +139,13 @@ class PostgresSeedStore:
             found = self.connection.execute(f"SELECT max(notification_id) FROM {self.table}").fetchone()
         return int(found[0] or 0) if found else 0
 
+    def analyze(self) -> None:
+        """Fresh planner statistics after the bulk load, as pg_restore does. Without them, a 16 M-event store
+        planned a person's stream read for ~88,000 rows: a parallel bitmap scan of 30-50 ms instead of an index
+        scan of 0.1 ms, and commands ran at 17/s (measured)."""
+        with self.connection.transaction():
+            self.connection.execute("ANALYZE")
+
     def set_clock(self, recorded_at: str) -> None:
         with self.connection.transaction():
             self.connection.execute(command_log.CLOCK_UPSERT, (recorded_at,))
@@ -193,6 +202,9 @@ class SQLiteSeedStore:
     def head(self) -> int:
         found = self.connection.execute(f"SELECT max(rowid) FROM {self.table}").fetchone()
         return int(found[0] or 0) if found else 0
+
+    def analyze(self) -> None:
+        """SQLite plans stream reads by the primary key without statistics: nothing to do."""
 
     def set_clock(self, recorded_at: str) -> None:
         self.connection.execute(command_log.CLOCK_UPSERT.replace("%s", "?"), (recorded_at,))
