@@ -114,34 +114,16 @@ class HttpxClient:
 Client = RawClient | HttpxClient
 
 
+Slot = tuple[int, float | None]  # (request number, when it is due; None: now)
+
+
 def drive(
     threads: int, seconds: float, connect: Callable[[], Client], call: Callable[[Client, int], int]
 ) -> tuple[int, int, list[float]]:
     """Call `call(client, n)` from `threads` threads for `seconds`; return (ok, errors, latencies)."""
     counter = itertools.count()
     stop = time.perf_counter() + seconds
-    results: list[tuple[int, int, list[float]]] = []
-
-    def worker() -> None:
-        ok = errors = 0
-        latencies: list[float] = []
-        client = connect()
-        try:
-            while time.perf_counter() < stop:
-                started = time.perf_counter()
-                status = call(client, next(counter))
-                latencies.append(time.perf_counter() - started)
-                ok, errors = (ok + 1, errors) if status < 400 else (ok, errors + 1)
-        finally:
-            client.close()
-        results.append((ok, errors, latencies))
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    return sum(r[0] for r in results), sum(r[1] for r in results), [x for r in results for x in r[2]]
+    return _load(threads, connect, call, lambda: (next(counter), None) if time.perf_counter() < stop else None)
 
 
 def paced(
@@ -151,6 +133,18 @@ def paced(
     counter = itertools.count()
     start = time.perf_counter() + 0.05
     total = int(rate * seconds)
+
+    def slot() -> Slot | None:
+        n = next(counter)
+        return (n, start + n / rate) if n < total else None
+
+    return _load(threads, connect, call, slot)
+
+
+def _load(
+    threads: int, connect: Callable[[], Client], call: Callable[[Client, int], int], slot: Callable[[], Slot | None]
+) -> tuple[int, int, list[float]]:
+    """Threads, one client each, calling `call` for every slot `slot()` gives until it gives None."""
     results: list[tuple[int, int, list[float]]] = []
 
     def worker() -> None:
@@ -158,13 +152,13 @@ def paced(
         latencies: list[float] = []
         client = connect()
         try:
-            while (n := next(counter)) < total:
-                due = start + n / rate
-                wait = due - time.perf_counter()
-                if wait > 0:
-                    time.sleep(wait)
+            while (next_slot := slot()) is not None:
+                n, due = next_slot
+                if due is not None and due > time.perf_counter():
+                    time.sleep(due - time.perf_counter())
+                started = time.perf_counter() if due is None else due
                 status = call(client, n)
-                latencies.append(time.perf_counter() - due)
+                latencies.append(time.perf_counter() - started)
                 ok, errors = (ok + 1, errors) if status < 400 else (ok, errors + 1)
         finally:
             client.close()

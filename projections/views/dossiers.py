@@ -17,7 +17,7 @@ from domain.clock import recorded_date
 from domain.registry import NationalRuns
 from domain.state import PersonState
 from projections.database import ViewCursor
-from projections.dossier import build_dossier, event_rows, event_rows_unmarked
+from projections.dossier import build_dossier, event_rows_unmarked
 from projections.risk import risk_facts
 from projections.runs import RunsHistory
 
@@ -113,7 +113,7 @@ class DossierView:
                 chunk = chunks[event.originator_id] = (event.originator_version, [], [])
             if isinstance(event, ev.Reversed):
                 chunk[1].append(event.reversed_version)
-            chunk[2].append(event_rows([event])[0])
+            chunk[2].append(event_rows_unmarked([event])[0])  # reversed rows are marked when read
         if not touched:
             return
         if self._defer:
