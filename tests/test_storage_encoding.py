@@ -1,8 +1,9 @@
-"""The compact row encoding (domain/stores/encoding.py): lossless, readable for old rows, with a pinned dictionary."""
+"""The compact row encoding (domain/stores/encoding.py): lossless, readable for old rows, with pinned dictionaries."""
 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from pathlib import Path
 
 import orjson
@@ -18,10 +19,13 @@ from domain.events import EVENT_CLASSES
 from domain.registry import NationalRuns, StoreSettings
 from domain.stores import dictionary, encoding
 from domain.stores.encoding import (
+    DEFLATE_DICTIONARIES,
     DEFLATED,
     DEFLATED_HASH,
-    DICTIONARIES,
     TOPIC_ALIASES,
+    ZSTD,
+    ZSTD_DICTIONARIES,
+    ZSTD_HASH,
     StateCompressor,
     decode_state,
     full_topic,
@@ -30,15 +34,18 @@ from domain.stores.encoding import (
 HASH = "8d37d79cf550a03bb0abecde9e0b7f0d1822d7eae386276d2d521abc2508205a"
 
 
-def test_the_shipped_dictionary_is_the_pinned_one() -> None:
-    for version, (name, digest) in DICTIONARIES.items():
-        data = (Path(encoding.__file__).parent / name).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == digest, version
-        assert len(data) == 32 * 1024
+def test_the_shipped_dictionaries_are_the_pinned_ones() -> None:
+    for table in (DEFLATE_DICTIONARIES, ZSTD_DICTIONARIES):
+        for version, (name, digest) in table.items():
+            data = (Path(encoding.__file__).parent / name).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == digest, (name, version)
+            assert len(data) == 32 * 1024
 
 
-def test_the_dictionary_command_rebuilds_the_shipped_file_byte_for_byte() -> None:
-    assert dictionary.build(dictionary.samples()) == dictionary.path().read_bytes()
+def test_the_dictionary_command_rebuilds_the_shipped_files_byte_for_byte() -> None:
+    rows = dictionary.samples()
+    assert dictionary.build_zstd(rows) == dictionary.path().read_bytes()
+    assert dictionary.build(rows) == dictionary.deflate_path().read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -60,19 +67,43 @@ def test_compression_gives_back_the_transcoders_bytes_exactly(state: bytes) -> N
 def test_the_hash_is_stored_as_32_raw_bytes() -> None:
     state = b'{"unit":"44","hash":"' + HASH.encode() + b'"}'
     stored = StateCompressor().compress(state)
-    assert stored[0] == DEFLATED_HASH and stored[2:34] == bytes.fromhex(HASH)
-    assert StateCompressor().compress(b'{"unit":"44"}')[0] == DEFLATED
+    assert stored[0] == ZSTD_HASH and stored[2:34] == bytes.fromhex(HASH)
+    assert StateCompressor().compress(b'{"unit":"44"}')[0] == ZSTD
 
 
-def test_rows_written_before_stay_readable_and_unknown_encodings_are_refused() -> None:
+def _deflated_as_before(state: bytes) -> bytes:
+    """A row as written until 2026-11 (the format in encoding.py's docstring), made here with zlib itself."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, encoding.dictionary(1))
+    at = state.find(b'"hash":"')
+    if at < 0:
+        return bytes((DEFLATED, 1)) + packer.compress(state) + packer.flush()
+    start = at + len(b'"hash":"')
+    digest, rest = bytes.fromhex(state[start : start + 64].decode()), state[:start] + state[start + 64 :]
+    return bytes((DEFLATED_HASH, 1)) + digest + packer.compress(rest) + packer.flush()
+
+
+@pytest.mark.parametrize(
+    "state",
+    [b'{"unit":"44","hash":"' + HASH.encode() + b'","flags":[]}', b'{"timestamp":"2016-01-16T01:07:01+00:00"}'],
+)
+def test_rows_written_before_stay_readable(state: bytes) -> None:
+    assert decode_state(state) == state  # plain JSON, before any compression
+    old = _deflated_as_before(state)
+    assert old[0] in (DEFLATED, DEFLATED_HASH)
+    assert decode_state(old) == state
+
+
+def test_unknown_and_damaged_encodings_are_refused() -> None:
     plain = b'{"unit":"44","hash":"' + HASH.encode() + b'"}'
-    assert decode_state(plain) == plain
     with pytest.raises(ValueError, match="unknown state encoding"):
         decode_state(b"\x99\x01abc")
-    with pytest.raises(encoding.DictionaryError):
-        decode_state(bytes((DEFLATED, 200)) + b"abc")
+    for kind in (DEFLATED, ZSTD):
+        with pytest.raises(encoding.DictionaryError):
+            decode_state(bytes((kind, 200)) + b"abc")
     with pytest.raises(ValueError, match="truncated"):
         decode_state(StateCompressor().compress(plain)[:-3])
+    with pytest.raises(ValueError, match="truncated"):
+        decode_state(_deflated_as_before(plain)[:-3])
 
 
 def test_every_event_class_has_a_distinct_alias_that_resolves_and_full_topics_still_resolve() -> None:
@@ -103,11 +134,19 @@ def test_a_store_mixing_old_and_new_rows_reads_both(simulated_env: dict[str, str
             topic=get_topic(ev.PersonRegistered),
             state=decode_state(person.state),
         )
-        app.recorder.insert_events([old])
+        # And as a row of 2026-11: deflated with the first dictionary, under the alias.
+        deflated = StoredEvent(
+            originator_id=encoding.UUID(int=2),
+            originator_version=1,
+            topic="PR",
+            state=_deflated_as_before(decode_state(person.state)),
+        )
+        app.recorder.insert_events([old, deflated])
         new_event = app.mapper.to_domain_event(person)
-        old_event = app.mapper.to_domain_event(old)
-        assert isinstance(old_event, ev.PersonRegistered)
-        assert {**vars(old_event), "originator_id": None} == {**vars(new_event), "originator_id": None}
+        for row in (old, deflated):
+            old_event = app.mapper.to_domain_event(row)
+            assert isinstance(old_event, ev.PersonRegistered)
+            assert {**vars(old_event), "originator_id": None} == {**vars(new_event), "originator_id": None}
         assert orjson.loads(decode_state(person.state))["hash"] == new_event.hash
     finally:
         app.close()

@@ -1,7 +1,11 @@
-"""Builds the preset dictionary for compressed event states (domain/stores/encoding.py), reproducibly.
+"""Builds the dictionaries for compressed event states (domain/stores/encoding.py), reproducibly.
 
-    .venv/bin/python -m domain.stores.dictionary            # write domain/stores/state_dictionary_v<N>.bin
-    .venv/bin/python -m domain.stores.dictionary --check    # exit 1 unless the shipped file is what this builds
+    .venv/bin/python -m domain.stores.dictionary            # write the current zstd dictionary
+    .venv/bin/python -m domain.stores.dictionary --check    # exit 1 unless the shipped files are what this builds
+
+New rows are zstd frames: their dictionary is zstd's own training (`zstandard.train_dictionary`, deterministic for
+the same samples and library version) on the samples below. Rows written until 2026-11 are deflate streams, and
+`build` still makes their preset dictionary, so that its file stays reproducible:
 
 The samples are the JSON states the command path writes for a synthetic population (loadtests/population, a seed
 the benchmarks do not use), with each `hash` taken out as the compressor takes it out. Deflate finds matches up to
@@ -16,6 +20,8 @@ import hashlib
 import sys
 from collections import defaultdict
 from pathlib import Path
+
+import zstandard
 
 from domain.stores import encoding
 
@@ -62,23 +68,40 @@ def build(rows: list[tuple[str, bytes]], size: int = SIZE) -> bytes:
     return b"".join(parts)[-size:]
 
 
+def build_zstd(rows: list[tuple[str, bytes]], size: int = SIZE) -> bytes:
+    """zstd's trained dictionary for the samples' states, at the level rows are written with."""
+    trained = zstandard.train_dictionary(size, [state for _, state in rows], level=encoding.ZSTD_LEVEL, threads=0)
+    return bytes(trained.as_bytes())
+
+
 def path(version: int = encoding.CURRENT_DICTIONARY) -> Path:
-    return Path(encoding.__file__).parent / encoding.DICTIONARIES[version][0]
+    """Where the zstd dictionary of a version is shipped."""
+    return Path(encoding.__file__).parent / encoding.ZSTD_DICTIONARIES[version][0]
+
+
+def deflate_path(version: int = 1) -> Path:
+    """Where the deflate dictionary of a version (rows written until 2026-11) is shipped."""
+    return Path(encoding.__file__).parent / encoding.DEFLATE_DICTIONARIES[version][0]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="compare with the shipped file instead of writing it")
+    parser.add_argument("--check", action="store_true", help="compare with the shipped files instead of writing")
     args = parser.parse_args()
-    built = build(samples())
+    rows = samples()
+    if args.check:
+        status = 0
+        for target, built in ((path(), build_zstd(rows)), (deflate_path(), build(rows))):
+            same = target.exists() and target.read_bytes() == built
+            digest = hashlib.sha256(built).hexdigest()
+            print(f"{target.name}: {'identical' if same else 'DIFFERENT'} (built {len(built)} B, sha256 {digest})")
+            status |= 0 if same else 1
+        return status
+    built = build_zstd(rows)
     digest = hashlib.sha256(built).hexdigest()
     target = path()
-    if args.check:
-        same = target.exists() and target.read_bytes() == built
-        print(f"{target.name}: {'identical' if same else 'DIFFERENT'} (built {len(built)} B, sha256 {digest})")
-        return 0 if same else 1
     target.write_bytes(built)
-    print(f"wrote {target} ({len(built)} B, sha256 {digest}); pin this digest in encoding.DICTIONARIES")
+    print(f"wrote {target} ({len(built)} B, sha256 {digest}); pin this digest in encoding.ZSTD_DICTIONARIES")
     return 0
 
 
