@@ -10,6 +10,7 @@ Processes are spawned, not forked: a forked child would share the parent's datab
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -142,12 +143,16 @@ def _shard(
     """One shard process: its streams' chains and rows of the rebuilt views."""
     from domain.application import PoolingApplication  # in the child only: the parent passes its settings
 
+    parent = os.getppid()
     try:
         app = PoolingApplication(env=env, policy=policy)
         store = LogStore(app)
         chain, rebuild = ChainScan(), Rebuild(app, store.db, until, fresh=False)
         started = time.perf_counter()
         for batch in store.scan(batch_size, stop=stop):
+            if os.getppid() != parent:  # the replay was killed: nobody will read this shard's result
+                app.close()
+                return
             mine = [row for row in batch if row.stream.int % workers == shard]
             chain.feed(mine)
             rebuild.feed(mine)
