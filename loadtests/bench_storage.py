@@ -4,10 +4,11 @@
 
 Seeds the same population into a fresh PostgreSQL database and a fresh SQLite file, then divides the events
 table's `pg_total_relation_size` (SQLite: the `dbstat` pages of `stored_events` and its indexes, and the whole
-file) by the row count. Rows are stored compactly (domain/stores/encoding.py: deflated state, topic aliases);
-the baseline is the payload as it was stored before, plain JSON state plus full topic text (decoded from a sample
+file) by the row count. Rows are stored compactly (domain/stores/encoding.py: zstd state, topic aliases); the
+baseline is the payload as it was stored before, plain JSON state plus full topic text (decoded from a sample
 of rows), against the payload as stored now. The command log (`pooling_commands`, one row per applied command) is
-reported per command, on its own."""
+reported per command, on its own. On the same sample it also compares the state codecs ever written: deflate
+with its preset dictionary (rows until 2026-11) and zstd with its trained one (bytes and µs per row, both ways)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ import argparse
 import re
 import sqlite3
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from domain.stores.encoding import decode_state, full_topic
+from domain.stores import encoding
+from domain.stores.encoding import StateCompressor, decode_state, full_topic
 from loadtests.benchkit import connect, cpu_count, fresh_database, line, seeded
 from loadtests.seeding import SeedSpec
 
@@ -34,6 +38,24 @@ def _plain(sample: list[tuple[str, bytes]]) -> tuple[float, float, float]:
         sum(len(full_topic(topic).encode()) for topic, _ in sample) / count,
         stamps / count,
     )
+
+
+def _timed(function: Callable[[bytes], bytes], items: list[bytes]) -> tuple[list[bytes], float]:
+    started = time.perf_counter()
+    out = [function(item) for item in items]
+    return out, (time.perf_counter() - started) / max(len(items), 1) * 1e6
+
+
+def compare_codecs(states: list[bytes]) -> None:
+    """Bytes and µs per row of each state codec on the same plain JSON states; both must give the JSON back."""
+    codecs = (("deflate, dictionary v1", encoding.deflate_v1), ("zstd, dictionary v1", StateCompressor().compress))
+    for name, encode in codecs:
+        packed, write = _timed(encode, states)
+        unpacked, read = _timed(decode_state, packed)
+        assert unpacked == states, name
+        line(f"codec {name}: state", sum(map(len, packed)) / len(packed), "B/row")
+        line("  encode", write, "us/row")
+        line("  decode", read, "us/row")
 
 
 def main() -> None:
@@ -67,6 +89,7 @@ def main() -> None:
             )
         ]
     plain_state, plain_topic, stamp = _plain(sample)
+    compare_codecs([decode_state(state) for _, state in sample])
     baseline = plain_state + plain_topic
     payload = float(state) + float(topic)
     print(f"  PostgreSQL: {count:,} rows (notification head {rows:,}), {total / 1e6:.1f} MB all-in")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import zlib
 from pathlib import Path
 
 import orjson
@@ -28,6 +27,7 @@ from domain.stores.encoding import (
     ZSTD_HASH,
     StateCompressor,
     decode_state,
+    deflate_v1,
     full_topic,
 )
 
@@ -71,26 +71,25 @@ def test_the_hash_is_stored_as_32_raw_bytes() -> None:
     assert StateCompressor().compress(b'{"unit":"44"}')[0] == ZSTD
 
 
-def _deflated_as_before(state: bytes) -> bytes:
-    """A row as written until 2026-11 (the format in encoding.py's docstring), made here with zlib itself."""
-    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, encoding.dictionary(1))
-    at = state.find(b'"hash":"')
-    if at < 0:
-        return bytes((DEFLATED, 1)) + packer.compress(state) + packer.flush()
-    start = at + len(b'"hash":"')
-    digest, rest = bytes.fromhex(state[start : start + 64].decode()), state[:start] + state[start + 64 :]
-    return bytes((DEFLATED_HASH, 1)) + digest + packer.compress(rest) + packer.flush()
-
-
 @pytest.mark.parametrize(
     "state",
     [b'{"unit":"44","hash":"' + HASH.encode() + b'","flags":[]}', b'{"timestamp":"2016-01-16T01:07:01+00:00"}'],
 )
 def test_rows_written_before_stay_readable(state: bytes) -> None:
     assert decode_state(state) == state  # plain JSON, before any compression
-    old = _deflated_as_before(state)
+    old = deflate_v1(state)
     assert old[0] in (DEFLATED, DEFLATED_HASH)
     assert decode_state(old) == state
+
+
+def test_a_row_the_deflate_writer_stored_decodes_to_its_json() -> None:
+    # Written by StateCompressor as of commit 9702b23 (the last before zstd), for the JSON below.
+    stored = bytes.fromhex(
+        "e1018d37d79cf550a03bb0abecde9e0b7f0d1822d7eae386276d2d521abc2508205ac3718519ee4d4d26a8f7c123ee910500"
+    )
+    state = b'{"timestamp":"2016-01-16T01:07:01+00:00","unit":"44","hash":"' + HASH.encode() + b'","flags":[]}'
+    assert decode_state(stored) == state
+    assert deflate_v1(state) == stored
 
 
 def test_unknown_and_damaged_encodings_are_refused() -> None:
@@ -103,7 +102,7 @@ def test_unknown_and_damaged_encodings_are_refused() -> None:
     with pytest.raises(ValueError, match="truncated"):
         decode_state(StateCompressor().compress(plain)[:-3])
     with pytest.raises(ValueError, match="truncated"):
-        decode_state(_deflated_as_before(plain)[:-3])
+        decode_state(deflate_v1(plain)[:-3])
 
 
 def test_every_event_class_has_a_distinct_alias_that_resolves_and_full_topics_still_resolve() -> None:
@@ -139,7 +138,7 @@ def test_a_store_mixing_old_and_new_rows_reads_both(simulated_env: dict[str, str
             originator_id=encoding.UUID(int=2),
             originator_version=1,
             topic="PR",
-            state=_deflated_as_before(decode_state(person.state)),
+            state=deflate_v1(decode_state(person.state)),
         )
         app.recorder.insert_events([old, deflated])
         new_event = app.mapper.to_domain_event(person)

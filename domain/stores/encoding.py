@@ -214,6 +214,16 @@ class StateCompressor(Compressor):
         return decode_state(data)
 
 
+def deflate_v1(data: bytes) -> bytes:
+    """A state as rows were written until 2026-11 (raw deflate, preset dictionary 1): for tests and benchmarks."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, dictionary(1))
+    split = _split_hash(data)
+    if split is None:
+        return bytes((DEFLATED, 1)) + packer.compress(data) + packer.flush()
+    digest, rest = split
+    return bytes((DEFLATED_HASH, 1)) + digest + packer.compress(rest) + packer.flush()
+
+
 def _unzstd(version: int, frame: bytes) -> bytes:
     try:
         return _CODECS.decompressor(version).decompress(frame, max_output_size=MAX_STATE)
@@ -280,6 +290,7 @@ __all__ = [
     "PoolingMapper",
     "StateCompressor",
     "decode_state",
+    "deflate_v1",
     "dictionary",
     "encode_state",
     "full_topic",
