@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+import zstandard
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 from scenarios import combined
@@ -90,6 +91,22 @@ def test_a_row_the_deflate_writer_stored_decodes_to_its_json() -> None:
     state = b'{"timestamp":"2016-01-16T01:07:01+00:00","unit":"44","hash":"' + HASH.encode() + b'","flags":[]}'
     assert decode_state(stored) == state
     assert deflate_v1(state) == stored
+
+
+def test_a_state_larger_than_the_small_buffer_carries_its_size_and_one_without_it_still_decodes() -> None:
+    large = b'{"answer":"' + b"x1y2" * encoding.SMALL_STATE + b'","hash":"' + HASH.encode() + b'"}'
+    stored = StateCompressor().compress(large)
+    assert zstandard.frame_content_size(stored[34:]) == len(large) - 64
+    assert decode_state(stored) == large
+    # A frame without its size (as every state's was before SMALL_STATE): decoded with the large bound.
+    unsized = zstandard.ZstdCompressor(
+        level=encoding.ZSTD_LEVEL,
+        dict_data=encoding.zstd_dictionary(1),
+        write_content_size=False,
+        write_checksum=False,
+        write_dict_id=False,
+    ).compress(large)
+    assert decode_state(bytes((ZSTD, 1)) + unsized) == large
 
 
 def test_unknown_and_damaged_encodings_are_refused() -> None:

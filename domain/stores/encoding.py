@@ -14,9 +14,10 @@ The hash is taken out when the JSON holds a 64-hex-digit `hash` that can be put 
 store's own records): hex digits cost a compressor about 7 bits each, the raw bytes 8 bits per 2 digits, ~24 bytes
 a row. zstd replaced deflate because, on the same rows, it compresses ~9x faster (1.1 against 9.6 µs a row) and
 decompresses ~2.5x faster for ~2 bytes more a row (`python -m loadtests.bench_storage` prints both). Its frames
-carry no checksum, content size or dictionary id (the version byte names the dictionary). The dictionaries are data
-shipped with the code, built by `python -m domain.stores.dictionary` from a synthetic population and pinned by
-their SHA-256 here; a new dictionary gets a new version, and every version ever written stays here.
+carry no checksum or dictionary id (the version byte names the dictionary), and no content size unless the state
+is longer than SMALL_STATE. The dictionaries are data shipped with the code, built by `python -m
+domain.stores.dictionary` from a synthetic population and pinned by their SHA-256 here; a new dictionary gets a
+new version, and every version ever written stays here.
 
 Topics: the library stores each row's class topic (`domain.events:ContributionPaid`, ~30 bytes); new rows store a
 two-letter alias (`TOPIC_ALIASES`, registered with the library so `resolve_topic` finds the class by it). The table
@@ -55,7 +56,11 @@ ZSTD_DICTIONARIES: dict[int, tuple[str, str]] = {
 CURRENT_DICTIONARY = 1  # the zstd dictionary new rows are written with
 # Measured on the demo population's rows: level 3 ~1.1 µs and 94.7 B a row; 12 saves 3.6 B for 5x the CPU.
 ZSTD_LEVEL = 3
-MAX_STATE = 1 << 20  # the largest state a row may decode to (frames carry no content size)
+# Frames of states up to SMALL_STATE bytes (all events: the demo's largest is ~1 KB) carry no content size, and
+# decode into a buffer of that size: a larger buffer is mapped and unmapped by malloc on every row (~10x the whole
+# decode's cost, measured). Larger states carry their size in the frame (zstd then sizes the buffer itself).
+SMALL_STATE = 16 * 1024
+MAX_STATE = 1 << 20  # the largest state a frame without its content size may decode to
 
 _HASH_KEY = b'"hash":"'
 _EMPTY_HASH = b'"hash":""'
@@ -146,17 +151,17 @@ class _Codecs(threading.local):
     """zstd (de)compressor objects, one set per thread: the library's objects must not be shared between threads."""
 
     def __init__(self) -> None:
-        self.compressors: dict[int, zstandard.ZstdCompressor] = {}
+        self.compressors: dict[tuple[int, bool], zstandard.ZstdCompressor] = {}
         self.decompressors: dict[int, zstandard.ZstdDecompressor] = {}
 
-    def compressor(self, version: int) -> zstandard.ZstdCompressor:
-        found = self.compressors.get(version)
+    def compressor(self, version: int, sized: bool) -> zstandard.ZstdCompressor:
+        found = self.compressors.get((version, sized))
         if found is None:
-            found = self.compressors[version] = zstandard.ZstdCompressor(
+            found = self.compressors[version, sized] = zstandard.ZstdCompressor(
                 level=ZSTD_LEVEL,
                 dict_data=zstd_dictionary(version),
                 write_checksum=False,
-                write_content_size=False,
+                write_content_size=sized,
                 write_dict_id=False,
             )
         return found
@@ -203,7 +208,7 @@ class StateCompressor(Compressor):
     def compress(self, data: bytes) -> bytes:
         if _writing_plain:
             return data
-        packer = _CODECS.compressor(self.version)
+        packer = _CODECS.compressor(self.version, len(data) > SMALL_STATE)
         split = _split_hash(data)
         if split is None:
             return self._header + packer.compress(data)
@@ -225,8 +230,13 @@ def deflate_v1(data: bytes) -> bytes:
 
 
 def _unzstd(version: int, frame: bytes) -> bytes:
+    unpacker = _CODECS.decompressor(version)
     try:
-        return _CODECS.decompressor(version).decompress(frame, max_output_size=MAX_STATE)
+        return unpacker.decompress(frame, max_output_size=SMALL_STATE)  # a sized frame ignores the bound
+    except zstandard.ZstdError:
+        pass
+    try:  # a frame without its size whose state is larger than SMALL_STATE (or a damaged one)
+        return unpacker.decompress(frame, max_output_size=MAX_STATE)
     except zstandard.ZstdError as error:
         raise ValueError(f"truncated compressed state ({error})") from error
 
