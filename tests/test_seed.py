@@ -11,6 +11,7 @@ from domain.application import PoolingApplication
 from domain.stores import commands as command_log
 from loadtests.population import feed, generate
 from loadtests.seeding import SeedSpec, seed
+from loadtests.seeding.stores import open_store
 from projections.database import ViewDatabase
 from projections.queries import Projections
 from projections.runner import SeedInProgress
@@ -105,6 +106,19 @@ def test_seeded_postgres_store_equals_the_command_path(postgres_env: dict[str, s
         postgres_env,
         workers=0,
     )
+    # the primary keys, dropped for the load, are back (and so every row was checked unique once)
+    store = open_store(postgres_env)
+    try:
+        keys = store.connection.execute(
+            "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'p' "
+            "AND conrelid::regclass::text IN ('pooling_events', 'pooling_commands') ORDER BY 1"
+        ).fetchall()
+    finally:
+        store.close()
+    assert keys == [
+        ("pooling_commands", "PRIMARY KEY (unit, serial)"),
+        ("pooling_events", "PRIMARY KEY (originator_id, originator_version)"),
+    ]
 
 
 class Killed(Exception):

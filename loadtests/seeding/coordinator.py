@@ -81,6 +81,7 @@ def seed(
         done = store.progress()
         pending = [shard for shard in range(spec.shards) if not done.get(shard, {}).get("done")]
         report.resumed_shards = sum(1 for shard in pending if shard in done)
+        store.begin_load()
     finally:
         store.close()
     count = (os.cpu_count() or 1) if workers is None else workers
