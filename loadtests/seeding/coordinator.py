@@ -27,6 +27,8 @@ from projections.runner import TRACK
 
 Progress = Callable[[int, int, int], None]  # (shard-months, messages, events) just done
 _KEPT: list[Any] = []  # a worker process's shard applications, never freed before the process ends
+_QUEUE: Any = None  # a worker process's progress queue to the seed process
+_PARENT = 0  # the seed process a worker reports to
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,13 @@ def seed_shard(
         store.close()
 
 
-def _worker(env: dict[str, str], spec: SeedSpec, shard: int, queue: Any) -> tuple[int, int]:
+def _start_worker(queue: Any) -> None:
+    """A worker process's start: the progress queue, and the seed process it reports to."""
+    global _QUEUE, _PARENT
+    _QUEUE, _PARENT = queue, os.getppid()
+
+
+def _worker(env: dict[str, str], spec: SeedSpec, shard: int) -> tuple[int, int]:
     # Freeing a shard's objects one by one takes seconds (measured ~2.8 s for 1,000 persons x 20 years): they are
     # kept, and the process ends without finalizing them once its result is sent (the OS reclaims the memory).
     # A process given a second shard frees the first one's objects now, before anything is frozen: the library's
@@ -194,8 +202,10 @@ def _worker(env: dict[str, str], spec: SeedSpec, shard: int, queue: Any) -> tupl
     gc.set_threshold(50_000, 20, 100)
 
     def month_done(months: int, count: int, rows: int) -> None:
+        if os.getppid() != _PARENT:  # the seed was killed: nobody reads this shard (a rerun resumes it)
+            os._exit(1)
         gc.freeze()
-        queue.put((months, count, rows))
+        _QUEUE.put((months, count, rows))
 
     return seed_shard(env, spec, shard, month_done, _KEPT)
 
@@ -205,22 +215,20 @@ def _in_processes(
 ) -> int:
     """One process per shard at a time (spawned: no inherited connections); progress flows back on a queue."""
     context = get_context("spawn")
-    manager = context.Manager()
-    queue = manager.Queue()
+    queue = context.Queue()  # given to each worker as it starts (no manager process to outlive a kill)
     total = 0
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(_worker, dict(env), spec, shard, queue) for shard in shards]
-            while True:
-                finished, running = wait(futures, timeout=0.2)
-                _drain(queue, progress)
-                if not running:
-                    break
-            for future in finished:
-                total += future.result()[1]
-        _drain(queue, progress)
-    finally:
-        manager.shutdown()
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(queue,)
+    ) as pool:
+        futures = [pool.submit(_worker, dict(env), spec, shard) for shard in shards]
+        while True:
+            finished, running = wait(futures, timeout=0.2)
+            _drain(queue, progress)
+            if not running:
+                break
+        for future in finished:
+            total += future.result()[1]
+    _drain(queue, progress)
     return total
 
 
