@@ -221,14 +221,14 @@ class StateCompressor(Compressor):
 
 
 @cache
-def _primed_deflate() -> Any:
+def _primed_deflate() -> zlib._Compress:
     return zlib.compressobj(6, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, dictionary(1))
 
 
 def deflate_v1(data: bytes) -> bytes:
     """A state as rows were written until 2026-11 (raw deflate, preset dictionary 1): for tests and benchmarks.
     As the writer did, it copies a compressor primed with the dictionary (priming one costs ~3x the copy)."""
-    packer = _primed_deflate().copy()
+    packer: zlib._Compress = _primed_deflate().copy()
     split = _split_hash(data)
     if split is None:
         return bytes((DEFLATED, 1)) + packer.compress(data) + packer.flush()
