@@ -195,7 +195,8 @@ class LagSampler:
 
     def __init__(self, base: str, headers: dict[str, str], every: float = 0.2) -> None:
         self.client = httpx.Client(base_url=base, headers=headers, timeout=30)
-        self.every, self.samples = every, list[int]()
+        self.every = every
+        self.samples: list[int] = []
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 

@@ -2,9 +2,9 @@
 
     .venv/bin/python -m loadtests.bench_projections --persons 600 --years 10
 
-Seeds (or reuses) a population, drops the views (the seeder's shards wrote them) and catches up from position 0
-(dossiers and ledgers, one transaction per batch). Baseline (same run): `SELECT * FROM pooling_events` read to the end by a server-side
-cursor in batches of the same size, and the same plus decoding each row into a domain event (the runner's
+Seeds (or reuses) a population, empties the views (the seeder's shards wrote them) and catches up from position
+0 (dossiers and ledgers, one transaction per batch). Baseline (same run): `SELECT * FROM pooling_events` read to
+the end by a server-side cursor in batches of the same size, and the same plus decoding each row into a domain event (the runner's
 unavoidable share)."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from domain.application import PoolingApplication
 from loadtests.benchkit import connect, cpu_count, fresh_database, line, pg_env, seeded, timed
 from loadtests.seeding import SeedSpec
 from projections.queries import Projections
-from projections.runner import TRACKING_TABLE
 
 
 def main() -> None:
@@ -42,14 +41,7 @@ def main() -> None:
                 app.mapper.to_domain_event(row)
                 decoded += 1
         projections = Projections(app, batch_size=args.batch)
-        runner = projections.runner
-        with runner.db.transaction() as cursor:  # as `rebuild` does, for both views, so one pass folds them
-            for view in runner.views:
-                view.drop(cursor)
-                view.create(cursor)
-                cursor.execute(f"DELETE FROM {TRACKING_TABLE} WHERE view_name = %s", (view.name,))
-        for view in runner.views:
-            view.forget()
+        projections.runner.reset(projections.runner.views)  # both views, so that one pass folds them
         with timed() as catch:
             done = projections.runner.run()
     finally:

@@ -357,14 +357,20 @@ class ProjectionRunner:
             (tracking.application_name, tracking.notification_id, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
         )
 
+    def reset(self, views: Sequence[View]) -> None:
+        """Empty these views' tables and forget their positions: the next run refills them from event one."""
+        with self.db.transaction() as cursor:
+            for view in views:
+                view.drop(cursor)
+                view.create(cursor)
+                cursor.execute(f"DELETE FROM {TRACKING_TABLE} WHERE view_name = %s", (view.name,))
+        for view in views:
+            view.forget()
+
     def rebuild(self, name: str, on_batch: Callable[[int, int], None] | None = None) -> CatchUp:
         """Drop one view's tables and refill them from event one."""
         view = self.view(name)
-        with self.db.transaction() as cursor:
-            view.drop(cursor)
-            view.create(cursor)
-            cursor.execute(f"DELETE FROM {TRACKING_TABLE} WHERE view_name = %s", (name,))
-        view.forget()
+        self.reset([view])
         return self.run(views=[view], on_batch=on_batch)
 
     def view(self, name: str) -> View:

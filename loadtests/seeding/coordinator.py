@@ -83,7 +83,8 @@ def seed(
         done = store.progress()
         pending = [shard for shard in range(spec.shards) if not done.get(shard, {}).get("done")]
         report.resumed_shards = sum(1 for shard in pending if shard in done)
-        store.begin_load()
+        if pending:
+            store.begin_load()
     finally:
         store.close()
     count = (os.cpu_count() or 1) if workers is None else workers
@@ -276,8 +277,9 @@ def _finish(env: Mapping[str, str], spec: SeedSpec) -> int:
         head = store.head()
         for name in SEEDED_VIEWS:
             positions.execute(TRACK, (name, head, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
-        store.write(META, [], rows, {**progress[META], "finished": True}, positions)
+        # The keys before the mark: a seed killed while they are built is not finished, and its rerun builds them.
         store.finish_load()
+        store.write(META, [], rows, {**progress[META], "finished": True}, positions)
         return 0
     finally:
         store.close()
