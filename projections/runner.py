@@ -59,7 +59,10 @@ class View(Protocol):
     """A read model fed from the log.
 
     A view may also name the event classes it folds, `event_types: tuple[type, ...]`: the runner then decodes only
-    rows of those classes (and their subclasses) for it. A view without `event_types` is given every row."""
+    rows of those classes (and their subclasses) for it. A view without `event_types` is given every row.
+
+    A view with work it may put off while the log is far ahead (the dossiers) also has `end_batch(cursor, at_head)`,
+    called in every batch's transaction after `process` (and when a run finds nothing new), and `unsettled()`."""
 
     name: str
 
@@ -178,9 +181,11 @@ class ProjectionRunner:
                     start = min(positions[view.name] for view in chosen)
                     rows = self._read(cursor, start)
                     if not rows:
+                        self._end_batch(cursor, chosen, at_head=True)
                         break
                     last = int(rows[-1][0])
                     self._fold(cursor, chosen, positions, start, self._decode(rows))
+                    self._end_batch(cursor, chosen, at_head=len(rows) < self.batch_size)
                     self._track_all(cursor, chosen, positions, last)
             except BaseException:
                 for view in chosen:
@@ -205,6 +210,10 @@ class ProjectionRunner:
                     start = min(positions[view.name] for view in chosen)
                     rows = self._read(cursor, start)
                 if not rows:
+                    if any(self._unsettled(view) for view in chosen):
+                        with self.db.transaction() as cursor:
+                            self._lock(cursor)
+                            self._end_batch(cursor, chosen, at_head=True)
                     return None
                 last = int(rows[-1][0])
                 recorded = RecordingCursor(self.db.sqlite)
@@ -217,6 +226,8 @@ class ProjectionRunner:
                             view.forget()
                         return ()
                     recorded.replay(cursor)
+                    # Written under the lock, on the real cursor: what waits is read from the views' tables.
+                    self._end_batch(cursor, chosen, at_head=len(rows) < self.batch_size)
                     self._track_all(cursor, chosen, positions, last)
         except BaseException:
             for view in chosen:
@@ -238,6 +249,19 @@ class ProjectionRunner:
             mine = decoded if position == start else [(at, e) for at, e in decoded if at > position]
             if mine:
                 view.process(cursor, mine)
+
+    @staticmethod
+    def _end_batch(cursor: ViewCursor, chosen: Sequence[View], at_head: bool) -> None:
+        """Tell the views that have work to put off (the dossiers) whether this batch reached the head of the log."""
+        for view in chosen:
+            end_batch = getattr(view, "end_batch", None)
+            if end_batch is not None:
+                end_batch(cursor, at_head)
+
+    @staticmethod
+    def _unsettled(view: View) -> bool:
+        unsettled = getattr(view, "unsettled", None)
+        return bool(unsettled()) if unsettled is not None else False
 
     def _track_all(self, cursor: ViewCursor, chosen: Sequence[View], positions: dict[str, int], last: int) -> None:
         for view in chosen:

@@ -194,3 +194,76 @@ def test_a_batch_folded_before_the_lock_is_not_written_when_another_runner_commi
     assert interrupted.interruptions == 2
     assert done.events < app.recorder.max_notification_id()  # two batches were the other runner's
     assert _rows(mine)["ledger_view"] == expected  # and none was counted twice
+
+
+def _expected_then_emptied(app: PoolingApplication) -> dict[str, list[dict[str, Any]]]:
+    """The views caught up in one batch (the reference), then emptied for the runners under test."""
+    one = Projections(app, batch_size=1_000_000)
+    one.catch_up()
+    expected = _rows(one)
+    one.runner.reset(one.runner.views)
+    return expected
+
+
+def _waiting(projections: Projections) -> int:
+    with projections.runner.db.transaction(commit=False) as cursor:
+        return int(cursor.tuples("SELECT count(*) FROM dossier_pending")[0][0])
+
+
+def test_a_catch_up_stopped_behind_the_head_leaves_its_dossiers_marked_and_the_next_runner_writes_them(
+    app: PoolingApplication,
+) -> None:
+    expected = _expected_then_emptied(app)
+    head = app.recorder.max_notification_id()
+    stopped = Projections(app, batch_size=7)
+    done = stopped.runner.run(limit=head // 7)  # full batches only: behind the head, so the dossiers wait
+    assert done.events == head // 7 * 7
+    assert _waiting(stopped) > 0
+    assert _rows(stopped)["dossier_view"] == []
+    fresh = Projections(app, batch_size=7)  # another process: it knows only what was committed
+    assert fresh.runner.run().events == head % 7  # few persons are in the last rows: the others were marked
+    assert _rows(fresh) == expected
+    assert _waiting(fresh) == 0
+
+
+def test_runners_taking_turns_behind_the_head_write_every_dossier_at_its_latest_version(
+    app: PoolingApplication,
+) -> None:
+    expected = _expected_then_emptied(app)
+    # One event per batch: each runner's folds fall behind the other's, and whichever reaches the head first
+    # writes every dossier, also those whose latest event the other runner folded.
+    first, second = Projections(app, batch_size=1), Projections(app, batch_size=1)
+    while True:
+        moved = first.runner.run(limit=1).events + second.runner.run(limit=1).events
+        if not moved:
+            break
+    assert _rows(first) == expected
+    assert _waiting(first) == 0
+
+
+class FailsOnce:
+    """The dossier view of a runner whose third batch fails after folding (a lost connection, say)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name, self.event_types = inner, inner.name, inner.event_types
+        self.batches = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None:
+        self.inner.process(cursor, events)
+        self.batches += 1
+        if self.batches == 3:
+            raise ConnectionError("lost")
+
+
+def test_a_failed_batch_while_dossiers_wait_loses_none_of_them(app: PoolingApplication) -> None:
+    expected = _expected_then_emptied(app)
+    projections = Projections(app, batch_size=6)
+    failing = FailsOnce(projections.dossiers)
+    with pytest.raises(ConnectionError):
+        projections.runner.run(views=[failing, projections.ledgers])  # type: ignore[list-item]
+    assert _waiting(projections) > 0  # the two committed batches' persons
+    projections.runner.run()
+    assert _rows(projections) == expected

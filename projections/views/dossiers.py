@@ -27,6 +27,9 @@ RISK_TABLE = "risk_facts_view"
 # The rendered rows of the dossier's `events` list, one chunk per person per batch (append-only): a catch-up writes
 # a row per person touched, not a row per event.
 EVENTS_TABLE = "dossier_event_chunks"
+# Persons whose dossier row waits for the runner to reach the head of the log (their event rows say up to which
+# version): committed with the batch that folded them, so a runner stopped mid-catch-up leaves no row behind for good.
+PENDING_TABLE = "dossier_pending"
 CACHE_SIZE = 50_000
 
 
@@ -37,16 +40,23 @@ class DossierView:
 
     def __init__(self, app: Any, prefix: str = "", *, defer: bool = False) -> None:
         """`defer`: write each batch's event rows, but a person's dossier and risk facts only at `flush` (or when
-        too many are pending), once, not once per batch (a rebuild into tables nobody reads before it ends)."""
+        too many are pending), once, not once per batch (a rebuild into tables nobody reads before it ends).
+
+        Without it the runner decides (`end_batch`): dossiers are written at the head of the log, and a catch-up
+        far behind it marks who waits instead, so each person's dossier is built once per catch-up."""
         self.app = app
         self.name = f"{prefix}dossiers"
         self.table, self.risk_table = f"{prefix}{TABLE}", f"{prefix}{RISK_TABLE}"
-        self.events_table = f"{prefix}{EVENTS_TABLE}"
+        self.events_table, self.pending_table = f"{prefix}{EVENTS_TABLE}", f"{prefix}{PENDING_TABLE}"
         self._states: OrderedDict[UUID, PersonState] = OrderedDict()
         self._runs = RunsHistory(app)
         self._defer = defer
-        self._pending: dict[UUID, PersonState] = {}  # deferred: persons whose dossier row is not yet written
+        self._pending: dict[UUID, PersonState] = {}  # persons whose dossier row is not yet written
         self._lost: set[UUID] = set()  # deferred: pending persons whose folded state `forget` dropped
+        self._fresh: set[UUID] = set()  # pending persons folded in the open transaction
+        self._marked: set[UUID] = set()  # pending persons this runner has marked as waiting
+        self._marks_seen = False  # whether this process has written the dossiers an earlier runner left marked
+        self._runs_changed = False  # a national run was folded since the dossiers were last written
 
     def create(self, cursor: ViewCursor) -> None:
         cursor.execute(
@@ -64,16 +74,78 @@ class DossierView:
             "last_version INTEGER NOT NULL, reverses TEXT NOT NULL, event_rows TEXT NOT NULL, "
             "PRIMARY KEY (person_id, first_version))"
         )
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.pending_table} (person_id TEXT PRIMARY KEY)")
 
     def drop(self, cursor: ViewCursor) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
         cursor.execute(f"DROP TABLE IF EXISTS {self.risk_table}")
         cursor.execute(f"DROP TABLE IF EXISTS {self.events_table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {self.pending_table}")
 
     def forget(self) -> None:
         self._states.clear()
-        self._lost.update(self._pending)  # their states may be ahead of what was committed: refolded at flush
+        if self._defer:
+            self._lost.update(self._pending)  # their states may be ahead of what was committed: refolded at flush
+        else:
+            self._marks_seen = False  # the committed marks name who still waits
         self._pending.clear()
+        self._fresh.clear()
+        self._marked.clear()
+
+    def end_batch(self, cursor: ViewCursor, at_head: bool) -> None:
+        """After each batch the runner commits: at the head of the log (or with too many waiting) write the waiting
+        dossiers; behind it, only mark the persons this batch folded first, in the batch's own transaction."""
+        if self._defer or not self.unsettled():
+            return
+        if at_head or len(self._pending) > CACHE_SIZE:
+            self.settle(cursor)
+            return
+        unmarked = self._fresh - self._marked
+        if unmarked:
+            cursor.executemany(
+                f"INSERT INTO {self.pending_table} (person_id) VALUES (%s) ON CONFLICT (person_id) DO NOTHING",
+                [(str(person),) for person in unmarked],
+            )
+            self._marked.update(unmarked)
+        self._fresh.clear()
+
+    def unsettled(self) -> bool:
+        """Whether some dossier may be waiting to be written (folded here, or marked by an earlier runner)."""
+        return not self._defer and (bool(self._pending) or not self._marks_seen)
+
+    def settle(self, cursor: ViewCursor) -> None:
+        """Write the dossier and risk facts of every waiting person, at the latest version whose event row the view
+        holds; the caller holds the runners' lock, so no other runner marks or writes meanwhile."""
+        latest = {
+            str(person): int(version)
+            for person, version in cursor.tuples(
+                f"SELECT p.person_id, max(c.last_version) FROM {self.pending_table} p "
+                f"JOIN {self.events_table} c ON c.person_id = p.person_id GROUP BY p.person_id"
+            )
+        }
+        ready: dict[UUID, PersonState] = {}
+        for person, state in self._pending.items():
+            version = latest.pop(str(person), None)
+            if person in self._fresh or version == state.version:
+                ready[person] = state
+            elif version is not None:
+                latest[str(person)] = version  # another runner folded it further: folded again below
+            # neither folded in this transaction nor marked: another runner has written it since
+        for person_text, version in latest.items():
+            person = UUID(person_text)
+            folded = PersonState()
+            for event in self.app.events.get(person, lte=version):
+                folded.apply(event)
+            ready[person] = folded
+        if latest or self._runs_changed:
+            self._runs.refresh()
+        if ready:
+            self._write(cursor, ready, {})
+            cursor.execute(f"DELETE FROM {self.pending_table}")
+        self._pending.clear()
+        self._fresh.clear()
+        self._marked.clear()
+        self._marks_seen, self._runs_changed = True, False
 
     def flush(self, cursor: ViewCursor) -> None:
         """Write the deferred dossiers and risk facts (each person's state after its last folded event)."""
@@ -116,13 +188,12 @@ class DossierView:
             chunk[2].append(event_rows_unmarked([event])[0])  # reversed rows are marked when read
         if not touched:
             return
-        if self._defer:
-            self._pending.update(touched)
-            self._write(cursor, {}, chunks)
-            return
-        if any(isinstance(event, RUN_EVENTS) for _, event in events):
-            self._runs.refresh()  # a national run may have been recorded in this batch
-        self._write(cursor, touched, chunks)
+        self._pending.update(touched)
+        self._write(cursor, {}, chunks)
+        if not self._defer:
+            self._fresh.update(touched)
+            if any(isinstance(event, RUN_EVENTS) for _, event in events):
+                self._runs_changed = True  # a national run may have been recorded in this batch
 
     def write_whole(self, cursor: ViewCursor, states: Mapping[UUID, PersonState]) -> None:
         """Write the rows of persons whose whole stream is folded in `states` (the bulk seeder's shards hold them),
