@@ -111,15 +111,24 @@ class Terminator(threading.Thread):
 
     def __init__(self, env: dict[str, str]) -> None:
         super().__init__(name="fault-terminator", daemon=True)
-        self.env, self.killed = env, 0
+        self.env = env
+        self._victims: set[tuple[int, Any]] = set()  # (pid, backend start): one backend, however often signalled
         self._halt = threading.Event()
+
+    @property
+    def killed(self) -> int:
+        """How many backends were terminated (a slow one still seen sleeping is signalled again, counted once)."""
+        return len(self._victims)
 
     def run(self) -> None:
         with pg_connect(self.env, "postgres") as admin:
             while not self._halt.is_set():
                 for pid in sleeping_backends(admin, self.env["POSTGRES_DBNAME"]):
-                    if admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]:
-                        self.killed += 1
+                    started = admin.execute(
+                        "SELECT backend_start FROM pg_stat_activity WHERE pid = %s", (pid,)
+                    ).fetchone()
+                    if admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0] and started:
+                        self._victims.add((pid, started[0]))
                 time.sleep(0.01)
 
     def stop(self) -> None:
