@@ -50,6 +50,7 @@ class Batch:
     others: dict[UUID, Any] = field(default_factory=dict)
     runs_known: RunsKnown | None = None
     looked_up: dict[CommandKey, CommandRow] | None = None  # the command log's rows for the batch's keys, if asked
+    prefetched: dict[UUID, Person | None] = field(default_factory=dict)  # persons read for the batch, unused yet
 
     def aggregates(self) -> list[Any]:
         return [*self.persons.values(), *self.others.values()]
@@ -194,12 +195,44 @@ class PoolingApplication(Application[UUID]):
     def _find_person(self, batch: Batch, stream_id: UUID) -> Person | None:
         if stream_id in batch.persons:
             return batch.persons[stream_id]
+        if stream_id in batch.prefetched:
+            return batch.prefetched.pop(stream_id)  # once: a refused message's person is read again (`_rollback`)
         try:
             person: Any = self.repository.get(stream_id)
         except AggregateNotFoundError:
             return None
         assert isinstance(person, Person)
         return person
+
+    def _prefetch(self, messages: list[AnyMessage | InterchangeError]) -> dict[UUID, Person | None]:
+        """The persons of a batch's messages that are not cached, read in one query instead of one per message
+        (None: no stream yet, as for an enrollment). A message whose ID does not parse is left to `_apply`."""
+        cache = self.repository.cache
+        wanted: dict[UUID, None] = {}
+        for message in messages:
+            citizen = getattr(message, "citizen_id", None)
+            if not isinstance(citizen, str) or isinstance(message, InterchangeError) or message.type in RUN_TYPES:
+                continue
+            stream_id = person_id(citizen)
+            if cache is not None:
+                try:
+                    cache.get(stream_id)
+                    continue
+                except KeyError:
+                    pass
+            wanted[stream_id] = None
+        if len(wanted) < 2:
+            return {}  # the library's own read is as fast for one
+        stored = self.recorder.select_streams(list(wanted))  # type: ignore[attr-defined]
+        found: dict[UUID, Person | None] = {}
+        for stream_id in wanted:
+            person: Any = None
+            for row in stored.get(stream_id, ()):
+                event: Any = self.mapper.to_domain_event(row)
+                person = event.mutate(person)
+            if person is None or isinstance(person, Person):  # anything else is left to the library's read
+                found[stream_id] = person
+        return found
 
     def _find_command(self, batch: Batch, unit: str, serial: str) -> CommandRow | None:
         """The command log's row for (unit, serial): in the batch, in what the batch looked up, or in the store."""
@@ -375,6 +408,7 @@ class PoolingApplication(Application[UUID]):
         batch.looked_up = self._recorded_commands(
             list({(m.unit, m.serial): None for m in parsed if not isinstance(m, InterchangeError)})
         )
+        batch.prefetched = self._prefetch(parsed)
         outcomes: list[dict[str, Any] | DomainError | InterchangeError | IdentifierError] = []
         for index, message in enumerate(parsed):
             try:

@@ -26,6 +26,7 @@ from test_faults_support import wait_until
 from domain import events as ev
 from domain.application import PoolingApplication
 from domain.errors import DomainError
+from domain.person import person_id
 from standards.calendar import Month, months_between
 from standards.interchange import parse_message
 
@@ -188,3 +189,45 @@ def test_concurrent_submissions_are_committed_together_each_answered_as_if_alone
         assert row is not None and row.issued_by == "province:44:3"
     finally:
         app.close()
+
+
+def test_a_batch_reads_its_persons_not_in_the_cache_in_one_query_and_applies_to_them_as_stored(
+    simulated_env: dict[str, str],
+) -> None:
+    people = [citizen_id("1980-05-20", sequence=f"{n:03d}") for n in range(101, 111, 2)]
+    first = PoolingApplication(env=simulated_env)
+    apply_all(first, [enroll(person, "32", "2024-01-02") for person in people])
+    apply_all(first, [contribute(person, "32", "2024-01", 600000) for person in people])
+    first.close()
+    again = PoolingApplication(env=simulated_env)  # nothing cached: every person is read from the store
+    streams, single = [], []
+    select_streams, select_events = again.recorder.select_streams, again.recorder.select_events  # type: ignore[attr-defined]
+
+    def counting_streams(ids: Any) -> Any:
+        streams.append(list(ids))
+        return select_streams(ids)
+
+    def counting_events(originator_id: Any, **kwargs: Any) -> Any:
+        single.append(originator_id)
+        return select_events(originator_id, **kwargs)
+
+    again.recorder.select_streams = counting_streams  # type: ignore[attr-defined]
+    again.recorder.select_events = counting_events  # type: ignore[method-assign]
+    newcomer = citizen_id("1981-03-04", sequence="113")
+    outcomes = again.submit_batch(
+        [contribute(person, "32", "2024-02", 600000) for person in people]
+        + [
+            enroll(newcomer, "32", "2024-02-03", on="2024-02-20"),
+            enroll(people[0], "32", "2024-02-03", on="2024-02-20", serial="again"),
+        ]
+    )
+    assert [len(ids) for ids in streams] == [len(people) + 1]
+    # Read alone: only the refused message's person, whose rollback reads it again as stored.
+    assert set(single) & {person_id(person) for person in [*people, newcomer]} == {person_id(people[0])}
+    assert [o if isinstance(o, DomainError) else o["status"] for o in outcomes[:-1]] == ["applied"] * (len(people) + 1)
+    assert isinstance(outcomes[-1], DomainError)  # enrolled already: the prefetched person was found, not None
+    for person in people:
+        paid = [e for e in stored_events(again, person) if isinstance(e, ev.ContributionPaid)]
+        assert [e.period for e in paid] == ["2024-01", "2024-02"]
+    assert [type(e).__name__ for e in stored_events(again, newcomer)] == ["PersonRegistered", "Enrolled"]
+    again.close()

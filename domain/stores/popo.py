@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
@@ -42,6 +43,11 @@ class PoolingPOPORecorder(POPOApplicationRecorder):
         """The recorded commands among these keys."""
         with self._database_lock:
             return {key: self._commands[key] for key in keys if key in self._commands}
+
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The stored events of these streams, each in version order (a stream with none is absent)."""
+        found = {stream: list(self.select_events(stream)) for stream in ids}
+        return {stream: events for stream, events in found.items() if events}
 
 
 class PoolingPOPOFactory(POPOFactory):

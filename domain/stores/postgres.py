@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
@@ -69,6 +70,26 @@ class PoolingPostgresRecorder(PostgresApplicationRecorder):
             cursor.execute(commands.CLOCK_SELECT)
             row = cursor.fetchone()
         return datetime.fromisoformat(row["recorded_at"]) if row else None
+
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The stored events of these streams, each in version order, in one query (a stream with none is absent)."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        if not ids:
+            return found
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                SQL(
+                    "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
+                    "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+                ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+                (list(ids),),
+            )
+            for row in cursor.fetchall():
+                stream = row["originator_id"]
+                found.setdefault(stream, []).append(
+                    StoredEvent(stream, row["originator_version"], row["topic"], bytes(row["state"]))
+                )
+        return found
 
     def select_commands(self, keys: Sequence[CommandKey]) -> dict[CommandKey, CommandRow]:
         """The recorded commands among these keys."""

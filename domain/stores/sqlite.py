@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import (
@@ -71,6 +72,22 @@ class PoolingSQLiteRecorder(SQLiteApplicationRecorder):
             cursor.execute(commands.CLOCK_SELECT)
             row = cursor.fetchone()
         return datetime.fromisoformat(row[0]) if row else None
+
+    def select_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The stored events of these streams, each in version order, in one query per 400 streams."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.transaction(commit=False) as cursor:
+            for start in range(0, len(ids), _KEYS_PER_QUERY):
+                chunk = ids[start : start + _KEYS_PER_QUERY]
+                cursor.execute(
+                    f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' for _ in chunk)}) ORDER BY originator_id, originator_version",
+                    [stream.hex for stream in chunk],
+                )
+                for originator_id, version, topic, state in cursor.fetchall():
+                    stream = UUID(originator_id)
+                    found.setdefault(stream, []).append(StoredEvent(stream, version, topic, bytes(state)))
+        return found
 
     def select_commands(self, keys: Sequence[CommandKey]) -> dict[CommandKey, CommandRow]:
         """The recorded commands among these keys."""
