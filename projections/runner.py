@@ -6,25 +6,22 @@ per batch. A view is rebuilt by dropping its tables, setting its position to 0 a
 
 Reading is lean: the rows come back as plain tuples in the batch's own transaction, and only rows whose topic
 some view wants (its `event_types`) are decoded, so records no view folds (command records, settings) cost a
-row read and nothing more. Stream ids are converted once per stream, not once per row. Topics are resolved by the
-library (which knows the stored aliases, domain/stores/encoding.py) once per topic, and states decompressed with the
-mapper's own compressor, so the runner decodes exactly what the mapper would."""
+row read and nothing more; they decode exactly as the library's mapper would (projections/decoding.py)."""
 
 from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
-from uuid import UUID
+from typing import Any, Protocol
 
 import orjson
-from eventsourcing.persistence import MapperDeserialisationError, StoredEvent, Tracking, find_id_convertor
-from eventsourcing.utils import resolve_topic
+from eventsourcing.persistence import Tracking
 
 from projections.database import RecordingCursor, ViewCursor, ViewDatabase
+from projections.decoding import EventDecoder
 
 TRACKING_TABLE = "pooling_view_tracking"
 RATE_TABLE = "pooling_view_rates"  # the last catch-up's speed per view, for `pooling project status`
@@ -35,7 +32,6 @@ TRACK = (
     f"INSERT INTO {TRACKING_TABLE} (view_name, position, updated_at) VALUES (%s, %s, %s) "
     "ON CONFLICT (view_name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at"
 )
-ID_CACHE_SIZE = 200_000  # stream ids converted and kept (a national replay meets each stream once per batch)
 
 
 @contextmanager
@@ -111,9 +107,7 @@ class ProjectionRunner:
     def __init__(self, app: Any, views: Sequence[View], batch_size: int = 5000) -> None:
         self.app, self.views, self.batch_size = app, list(views), batch_size
         self.db = ViewDatabase(app.recorder)
-        self._ids: dict[Any, Any] = {}  # stored originator id -> the id events carry
-        self._classes: dict[str, type | None] = {}  # topic -> event class, for the topics some view folds
-        self._wanted: tuple[type, ...] | None = None
+        self.decoder = EventDecoder(app)
         with self.db.transaction() as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (view_name TEXT PRIMARY KEY, "
@@ -277,9 +271,7 @@ class ProjectionRunner:
                 wanted = []
                 break
             wanted.extend(types)
-        found = tuple(wanted) or None
-        if found != self._wanted:
-            self._wanted, self._classes = found, {}
+        self.decoder.want(tuple(wanted) or None)
 
     def _read(self, cursor: ViewCursor, start: int) -> list[tuple[Any, ...]]:
         """The next batch of the log after `start`: (position, stream, version, topic, state) in position order."""
@@ -291,64 +283,8 @@ class ProjectionRunner:
         )
 
     def _decode(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, Any]]:
-        """The domain events of the rows some view wants, with their positions (the library mapper's work, done
-        once per topic and stream rather than once per row)."""
-        mapper = self.app.mapper
-        if mapper.cipher is not None:
-            return [
-                (int(at), mapper.to_domain_event(StoredEvent(self._id(stream), version, topic, bytes(state))))
-                for at, stream, version, topic, state in rows
-                if self._class(topic) is not None
-            ]
-        decode = mapper.transcoder.decode
-        # The store's compressor (domain/stores/encoding.py) gives back the transcoder's bytes; it reads plain rows too.
-        decompress = mapper.compressor.decompress if mapper.compressor is not None else bytes
-        classes, ids = self._classes, self._ids
-        decoded: list[tuple[int, Any]] = []
-        for at, stream, version, topic, state in rows:
-            cls = classes[topic] if topic in classes else self._class(topic)
-            if cls is None:
-                continue
-            originator_id = ids.get(stream)
-            if originator_id is None:
-                originator_id = self._id(stream)
-            try:
-                event_state = decode(decompress(state if isinstance(state, bytes) else bytes(state)))
-            except Exception as error:  # as the library's mapper reports it
-                raise MapperDeserialisationError(
-                    f"Failed to deserialise state of stored event with topic '{topic}', "
-                    f"originator_id '{originator_id}' and originator_version {version}: {error}"
-                ) from error
-            event_state["originator_id"] = find_id_convertor(cls, cast(Hashable, type(originator_id)))(originator_id)
-            event_state["originator_version"] = version
-            class_version = getattr(cls, "class_version", 1)
-            from_version = event_state.pop("class_version", 1)
-            while from_version < class_version:
-                getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(event_state)
-                from_version += 1
-            event: Any = object.__new__(cls)
-            object.__setattr__(event, "__dict__", event_state)
-            decoded.append((int(at), event))
-        return decoded
-
-    def _class(self, topic: str) -> type | None:
-        """The event class of a topic if some view folds it, else None (the row is then not decoded at all)."""
-        if topic not in self._classes:
-            cls = resolve_topic(topic)
-            wanted = self._wanted is None or (isinstance(cls, type) and issubclass(cls, self._wanted))
-            self._classes[topic] = cls if wanted else None
-        return self._classes[topic]
-
-    def _id(self, stored: Any) -> Any:
-        """The stream id as events carry it (SQLite stores 32 hex digits; PostgreSQL returns a UUID)."""
-        found = self._ids.get(stored)
-        if found is None:
-            convert = getattr(self.app.recorder, "convert_originator_id", None)
-            found = convert(stored) if convert is not None and not isinstance(stored, UUID) else stored
-            if len(self._ids) >= ID_CACHE_SIZE:
-                self._ids.clear()
-            self._ids[stored] = found
-        return found
+        """The domain events of the rows some view wants, with their positions (projections/decoding.py)."""
+        return self.decoder.rows(rows)
 
     def _record_rate(self, views: Sequence[View], done: CatchUp) -> None:
         with self.db.transaction() as cursor:
