@@ -56,7 +56,7 @@ class GuardedProjections(Projections):
         kept = self._kept_document(person, head)
         if kept is not None:
             return kept
-        answer = self.dossier(citizen_id)
+        answer = self.dossier(citizen_id, head=head)
         document = CurrentDocument(
             version=len(answer["events"]), body=render_dossier(answer), units=dealing_units(answer)
         )

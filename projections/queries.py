@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -45,15 +47,20 @@ class Projections:
 
     # --- dossier ----------------------------------------------------------------------------------------
     def dossier(
-        self, citizen_id: str, as_of: date | None = None, as_known_at: datetime | None = None
+        self,
+        citizen_id: str,
+        as_of: date | None = None,
+        as_known_at: datetime | None = None,
+        *,
+        head: int | None = None,
     ) -> dict[str, Any]:
         """The dossier now (from the stored view), or as of D and/or as known at T (folded from the stream).
 
         The current dossier is read-your-writes without a catch-up: the stored row is used when it is at the
         stream's latest version (one indexed query), else the answer is folded, by the definition the stored row
-        equals (tests/view_checks.py)."""
+        equals (tests/view_checks.py). `head`: that latest version, when the caller has just read it."""
         if as_of is None and as_known_at is None:
-            stored = self.stored_dossier(citizen_id)
+            stored = self.stored_dossier(citizen_id, head=head)
             if stored is None:
                 return self.folded_current(citizen_id)
             _, document, rows = stored
@@ -62,15 +69,29 @@ class Projections:
             return answer
         return self.folded(citizen_id, as_of, as_known_at)
 
-    def stored_dossier(self, citizen_id: str) -> tuple[int, bytes, list[bytes]] | None:
+    def stored_dossier(self, citizen_id: str, head: int | None = None) -> tuple[int, bytes, list[bytes]] | None:
         """The stored current dossier as JSON parts (version, the document without `events`, each event row), if
-        it is at the stream's latest version; None when it is behind (or missing). UnknownPerson for no stream."""
+        it is at the stream's latest version (`head`, read here unless given); None when it is behind (or missing).
+        UnknownPerson for no stream."""
         person = person_id(citizen_id)
-        with self.runner.db.transaction(commit=False) as cursor:
-            head = self._head(cursor, person)
+        with self._reading() as cursor:
+            if head is None:
+                head = self._head(cursor, person)
             if head == 0:
                 raise UnknownPerson(citizen_id)
             return read_current(cursor, str(person), head)
+
+    @contextmanager
+    def _reading(self) -> Iterator[ViewCursor]:
+        """A cursor for a read. On PostgreSQL no transaction: each statement is one round trip that sees what was
+        committed (a BEGIN and a ROLLBACK would be two more), which is all `read_current` needs, since a dossier
+        row is committed with its event rows, which are never removed. On SQLite a read transaction."""
+        if self.runner.db.sqlite:
+            with self.runner.db.transaction(commit=False) as cursor:
+                yield cursor
+        else:
+            with self.runner.db.datastore.cursor() as raw:
+                yield ViewCursor(raw, False)
 
     def folded_current(self, citizen_id: str) -> dict[str, Any]:
         """The current dossier from the stream: what the stored row holds once the view has caught up."""
