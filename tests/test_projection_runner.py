@@ -211,8 +211,9 @@ def _waiting(projections: Projections) -> int:
 
 
 def test_a_catch_up_stopped_behind_the_head_leaves_its_dossiers_marked_and_the_next_runner_writes_them(
-    app: PoolingApplication,
+    app: PoolingApplication, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("projections.views.dossiers.SETTLE_SECONDS", 3600.0)  # however slow the machine
     expected = _expected_then_emptied(app)
     head = app.recorder.max_notification_id()
     stopped = Projections(app, batch_size=7)
@@ -267,3 +268,15 @@ def test_a_failed_batch_while_dossiers_wait_loses_none_of_them(app: PoolingAppli
     assert _waiting(projections) > 0  # the two committed batches' persons
     projections.runner.run()
     assert _rows(projections) == expected
+
+
+def test_a_runner_that_stays_behind_the_head_still_writes_the_waiting_dossiers_after_a_while(
+    app: PoolingApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("projections.views.dossiers.SETTLE_SECONDS", 0.0)  # "a while" has passed at every batch
+    _expected_then_emptied(app)
+    behind = Projections(app, batch_size=7)
+    behind.runner.run(limit=1)  # the first batch leaves its persons waiting
+    assert _rows(behind)["dossier_view"] == [] and _waiting(behind) > 0
+    behind.runner.run(limit=1)  # the next, still behind the head, finds them overdue
+    assert _rows(behind)["dossier_view"] != [] and _waiting(behind) == 0

@@ -5,6 +5,7 @@ equals `build_dossier(fold(stream), ...)` for those two times (a test checks it 
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,6 +32,8 @@ EVENTS_TABLE = "dossier_event_chunks"
 # version): committed with the batch that folded them, so a runner stopped mid-catch-up leaves no row behind for good.
 PENDING_TABLE = "dossier_pending"
 CACHE_SIZE = 50_000
+# A runner that stays behind the head (a steady write load) still writes the waiting dossiers this often.
+SETTLE_SECONDS = 5.0
 
 
 class DossierView:
@@ -56,6 +59,7 @@ class DossierView:
         self._fresh: set[UUID] = set()  # pending persons folded in the open transaction
         self._marked: set[UUID] = set()  # pending persons this runner has marked as waiting
         self._marks_seen = False  # whether this process has written the dossiers an earlier runner left marked
+        self._waiting_since: float | None = None
         self._runs_changed = False  # a national run was folded since the dossiers were last written
 
     def create(self, cursor: ViewCursor) -> None:
@@ -91,15 +95,20 @@ class DossierView:
         self._pending.clear()
         self._fresh.clear()
         self._marked.clear()
+        self._waiting_since = None
 
     def end_batch(self, cursor: ViewCursor, at_head: bool) -> None:
         """After each batch the runner commits: at the head of the log (or with too many waiting) write the waiting
         dossiers; behind it, only mark the persons this batch folded first, in the batch's own transaction."""
         if self._defer or not self.unsettled():
             return
-        if at_head or len(self._pending) > CACHE_SIZE:
+        now = time.monotonic()
+        overdue = self._waiting_since is not None and now - self._waiting_since > SETTLE_SECONDS
+        if at_head or overdue or len(self._pending) > CACHE_SIZE:
             self.settle(cursor)
             return
+        if self._waiting_since is None:
+            self._waiting_since = now  # the first batch since the last settle that leaves dossiers waiting
         unmarked = self._fresh - self._marked
         if unmarked:
             cursor.executemany(
@@ -145,7 +154,7 @@ class DossierView:
         self._pending.clear()
         self._fresh.clear()
         self._marked.clear()
-        self._marks_seen, self._runs_changed = True, False
+        self._marks_seen, self._runs_changed, self._waiting_since = True, False, None
 
     def flush(self, cursor: ViewCursor) -> None:
         """Write the deferred dossiers and risk facts (each person's state after its last folded event)."""
