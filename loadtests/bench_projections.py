@@ -3,7 +3,8 @@
     .venv/bin/python -m loadtests.bench_projections --persons 600 --years 10
 
 Seeds (or reuses) a population, empties the views (the seeder's shards wrote them) and catches up from position
-0 (dossiers and ledgers, one transaction per batch). Baseline (same run): `SELECT * FROM pooling_events` read to
+0 (dossiers and ledgers, one transaction per batch), then rebuilds both in `--workers` processes, one per hash range
+of the stream ids (projections/parallel_rebuild.py). Baseline (same run): `SELECT * FROM pooling_events` read to
 the end by a server-side cursor in batches of the same size, and the same plus decoding each row into a domain event (the runner's
 unavoidable share)."""
 
@@ -14,6 +15,7 @@ import argparse
 from domain.application import PoolingApplication
 from loadtests.benchkit import connect, cpu_count, fresh_database, line, pg_env, seeded, timed
 from loadtests.seeding import SeedSpec
+from projections.parallel_rebuild import rebuild_in_processes
 from projections.queries import Projections
 
 
@@ -24,6 +26,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--db", default="bench_projections")
     parser.add_argument("--reuse", action="store_true", help="Keep the database if it holds this seed.")
+    parser.add_argument("--workers", type=int, default=cpu_count(), help="processes of the parallel rebuild")
     args = parser.parse_args()
     spec = SeedSpec(persons=args.persons, seed=7, first_year=2026 - args.years, last_year=2025, shards=cpu_count())
     env = pg_env(args.db) if args.reuse else fresh_database(args.db)
@@ -44,11 +47,14 @@ def main() -> None:
         projections.runner.reset(projections.runner.views)  # both views, so that one pass folds them
         with timed() as catch:
             done = projections.runner.run()
+        with timed() as parallel:
+            rebuilt = rebuild_in_processes(app, args.workers, batch_size=args.batch)
     finally:
         app.close()
     print(f"  {events:,} events; scan {scan[0]:.2f} s, decode {decode[0]:.2f} s, catch-up {catch[0]:.2f} s")
     raw = scanned / scan[0]
     line("catch-up (dossiers + ledgers)", done.events / catch[0], "events/s", raw, ">= 30 %")
+    line(f"rebuild in {args.workers} processes (both views)", rebuilt.events / parallel[0], "events/s", raw, ">= 30 %")
     line("raw full scan (baseline)", raw, "rows/s")
     line("scan + decode to domain events", decoded / decode[0], "events/s", raw)
 

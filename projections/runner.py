@@ -72,6 +72,13 @@ class View(Protocol):
     def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None: ...
 
 
+class RebuildInProgress(RuntimeError):
+    """A rebuild in several processes is filling the views (projections/parallel_rebuild.py)."""
+
+
+REBUILD_ROW = "__rebuild__"  # present while a rebuild in several processes runs; its position: the head it rebuilds to
+
+
 class SeedInProgress(RuntimeError):
     """A bulk seed into this store has not finished: its shards write the views themselves (loadtests/seeding)."""
 
@@ -153,6 +160,11 @@ class ProjectionRunner:
             if seed_unfinished(cursor, self.db.sqlite):
                 # Its shards add their ledger sums as they go: a catch-up now would count those events twice.
                 raise SeedInProgress("a bulk seed into this store has not finished: rerun `pooling seed` to finish it")
+            if self.rebuilding(cursor) is not None:
+                # Its processes fill the views without positions: folding now would count those events twice.
+                raise RebuildInProgress(
+                    "a rebuild of the views in several processes has not finished: run `pooling project rebuild` again"
+                )
         self._want(chosen)
         done = CatchUp()
         started = time.perf_counter()
@@ -317,15 +329,40 @@ class ProjectionRunner:
             (tracking.application_name, tracking.notification_id, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
         )
 
-    def reset(self, views: Sequence[View]) -> None:
-        """Empty these views' tables and forget their positions: the next run refills them from event one."""
+    def reset(self, views: Sequence[View], *, rebuilding_to: int | None = None) -> None:
+        """Empty these views' tables and forget their positions: the next run refills them from event one.
+
+        `rebuilding_to`: in the same transaction, mark a rebuild in several processes up to that position, which
+        stops every runner until `finish_rebuild`."""
         with self.db.transaction() as cursor:
+            self._lock(cursor)
             for view in views:
                 view.drop(cursor)
                 view.create(cursor)
                 cursor.execute(f"DELETE FROM {TRACKING_TABLE} WHERE view_name = %s", (view.name,))
+            if rebuilding_to is not None:
+                self._track(cursor, Tracking(REBUILD_ROW, rebuilding_to))
+            elif {view.name for view in views} == {view.name for view in self.views}:
+                # Every view emptied: an unfinished rebuild's mark has nothing left to protect.
+                cursor.execute(f"DELETE FROM {TRACKING_TABLE} WHERE view_name = %s", (REBUILD_ROW,))
         for view in views:
             view.forget()
+
+    def rebuilding(self, cursor: ViewCursor) -> int | None:
+        """The position a rebuild in several processes is filling the views up to, if one has not finished."""
+        found = cursor.tuples(f"SELECT position FROM {TRACKING_TABLE} WHERE view_name = %s", (REBUILD_ROW,))
+        return int(found[0][0]) if found else None
+
+    def finish_rebuild(self, views: Sequence[View], position: int, done: CatchUp) -> None:
+        """The views hold every event up to `position`: set their positions there and lift the rebuild's mark."""
+        with self.db.transaction() as cursor:
+            self._lock(cursor)
+            for view in views:
+                self._track(cursor, Tracking(view.name, position))
+            cursor.execute(f"DELETE FROM {TRACKING_TABLE} WHERE view_name = %s", (REBUILD_ROW,))
+        for view in views:
+            view.forget()
+        self._record_rate(views, done)
 
     def rebuild(self, name: str, on_batch: Callable[[int, int], None] | None = None) -> CatchUp:
         """Drop one view's tables and refill them from event one."""

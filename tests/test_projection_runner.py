@@ -13,8 +13,9 @@ from scenarios import combined
 from domain import events as ev
 from domain.application import PoolingApplication
 from projections.database import ViewCursor
+from projections.parallel_rebuild import rebuild_in_processes
 from projections.queries import Projections
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, RebuildInProgress
 from projections.views.dossiers import RUN_EVENTS
 from standards.calendar import Month, months_between
 
@@ -280,3 +281,80 @@ def test_a_runner_that_stays_behind_the_head_still_writes_the_waiting_dossiers_a
     assert _rows(behind)["dossier_view"] == [] and _waiting(behind) > 0
     behind.runner.run(limit=1)  # the next, still behind the head, finds them overdue
     assert _rows(behind)["dossier_view"] != [] and _waiting(behind) == 0
+
+
+def test_a_rebuild_in_two_processes_gives_the_views_of_one_catch_up_and_hands_over_to_the_runner(
+    postgres_env: dict[str, str],
+) -> None:
+    app = PoolingApplication(env={**postgres_env, "POOLING_SIMULATED": "1"})
+    try:
+        messages = combined()
+        for message in messages[: len(messages) * 2 // 3]:
+            app.submit(message)
+        expected = _expected_then_emptied(app)
+        seen: list[tuple[int, int]] = []
+        done = rebuild_in_processes(app, workers=2, batch_size=7, on_progress=lambda at, head: seen.append((at, head)))
+        head = app.recorder.max_notification_id()
+        assert done.events == head and seen and seen[-1] == (head, head)
+        projections = Projections(app)
+        assert _rows(projections) == expected
+        assert projections.runner.positions() == {"dossiers": head, "ledgers": head}
+        for message in messages[len(messages) * 2 // 3 :]:
+            app.submit(message)
+        assert projections.runner.run().events == app.recorder.max_notification_id() - head  # from there on
+        assert _rows(projections) == _expected_then_emptied(app)
+    finally:
+        app.close()
+
+
+def test_runners_refuse_while_a_rebuild_in_processes_is_unfinished(postgres_env: dict[str, str]) -> None:
+    app = PoolingApplication(env={**postgres_env, "POOLING_SIMULATED": "1"})
+    try:
+        for message in combined():
+            app.submit(message)
+        projections = Projections(app)
+        projections.runner.reset(projections.runner.views, rebuilding_to=app.recorder.max_notification_id())
+        with pytest.raises(RebuildInProgress):
+            projections.runner.run()  # as if the rebuild's processes had been killed: nothing is folded twice
+        assert _rows(projections)["ledger_view"] == []
+        rebuild_in_processes(app, workers=2)  # running it again finishes it
+        assert projections.runner.run().events == 0
+    finally:
+        app.close()
+
+
+def test_a_rebuild_in_processes_is_refused_on_sqlite(sqlite_env: dict[str, str]) -> None:
+    app = PoolingApplication(env=sqlite_env)
+    try:
+        with pytest.raises(ValueError, match="PostgreSQL"):
+            rebuild_in_processes(app, workers=2)
+    finally:
+        app.close()
+
+
+def test_the_rebuild_command_in_processes_and_in_one(postgres_env: dict[str, str]) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+
+    env = {**postgres_env, "POOLING_SIMULATED": "1"}
+    app = PoolingApplication(env=env)
+    try:
+        for message in combined():
+            app.submit(message)
+        expected = _expected_then_emptied(app)
+        projections = Projections(app)
+        projections.runner.reset(projections.runner.views, rebuilding_to=app.recorder.max_notification_id())
+        command = CliRunner()
+        refused = command.invoke(cli, ["project", "rebuild", "ledgers"], env=env)
+        assert refused.exit_code == 1 and "without a view's name" in refused.output
+        assert command.invoke(cli, ["project", "rebuild", "ledgers", "--workers", "2"], env=env).exit_code == 1
+        done = command.invoke(cli, ["project", "rebuild", "--workers", "2"], env=env)
+        assert done.exit_code == 0, done.output
+        assert "rebuilt dossiers and ledgers in 2 processes" in done.output
+        assert _rows(projections) == expected
+        again = command.invoke(cli, ["project", "rebuild"], env=env)  # one process, both views
+        assert again.exit_code == 0, again.output
+        assert _rows(projections) == expected
+    finally:
+        app.close()

@@ -13,7 +13,9 @@ from rich.table import Table
 from api.cli.common import application, console, fail, print_json
 from domain.clock import end_of_day
 from domain.errors import DomainError
+from projections.parallel_rebuild import rebuild_in_processes
 from projections.queries import Projections
+from projections.runner import RebuildInProgress
 from standards.calendar import Month
 from standards.codes import POOLING_UNITS
 
@@ -198,15 +200,52 @@ def project_status(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @project_app.command("rebuild")
-def project_rebuild(view: str = typer.Argument(..., help="dossiers or ledgers")) -> None:
-    """Drop one view and refill it from event one."""
+def project_rebuild(
+    view: str | None = typer.Argument(None, help="dossiers or ledgers (default: both)"),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        help="Processes, each folding the streams of one hash range (PostgreSQL; both views). Runners wait "
+        "until it ends; if it is killed, run it again.",
+    ),
+) -> None:
+    """Drop a view (or both) and refill it from event one."""
     with application() as app:
         projections = Projections(app)
+        if workers > 1:
+            if view is not None:
+                fail("invalid: --workers rebuilds both views; leave out the view's name")
+            try:
+                done = _with_progress(
+                    projections,
+                    lambda on_batch: rebuild_in_processes(
+                        app, workers, on_progress=lambda position, _: on_batch(position, 0)
+                    ),
+                )
+            except ValueError as error:
+                fail(f"invalid: {error}")
+            projections.runner.run()  # what was written meanwhile
+            console.print(
+                f"rebuilt dossiers and ledgers in {workers} processes: {done.events} events in {done.seconds:.2f} s "
+                f"({done.rate:,.0f} events/s)"
+            )
+            return
+        if view is None:
+            projections.runner.reset(projections.runner.views)  # both: also lifts a killed rebuild's mark
+            done = _with_progress(projections, projections.runner.run)
+            console.print(
+                f"rebuilt dossiers and ledgers: {done.events} events in {done.seconds:.2f} s ({done.rate:,.0f} events/s)"
+            )
+            return
         try:
             projections.runner.view(view)
         except KeyError as error:
             fail(f"invalid: {error.args[0]}")
-        done = _with_progress(projections, lambda on_batch: projections.runner.rebuild(view, on_batch=on_batch))
+        try:
+            done = _with_progress(projections, lambda on_batch: projections.runner.rebuild(view, on_batch=on_batch))
+        except RebuildInProgress as error:
+            fail(f"{error} (without a view's name, to rebuild both)")
         console.print(f"rebuilt {view}: {done.events} events in {done.seconds:.2f} s ({done.rate:,.0f} events/s)")
 
 
