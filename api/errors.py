@@ -130,6 +130,12 @@ async def _on_validation(_: Request, error: Exception) -> JSONResponse:
 
 async def _on_http(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:
+        # FastAPI's "error parsing the body" (a JSON body that is not JSON): an invalid field like any other,
+        # answered with the status every route documents for it.
+        return _respond(
+            422, {"error": ErrorCode.INVALID_FIELD.value, "message": str(error.detail), "field": None, "rule": None}
+        )
     by_status = {401: "unauthorized", 403: "forbidden", 503: "unavailable"}
     by_status |= {status: code for code, status in TRANSPORT_CODES.items()}
     code = by_status.get(error.status_code, INTERNAL_ERROR if error.status_code >= 500 else "invalid_field")

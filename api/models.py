@@ -143,10 +143,11 @@ class Finding(BaseModel):
 
 
 class ViewPosition(BaseModel):
-    model_config = example({"position": 186, "lag": 0, "events_per_second": 21000})
+    model_config = example({"position": 186, "lag": 0, "events_per_second": 21000, "waiting": 0})
     position: int
     lag: int
     events_per_second: int = 0  # the view's last catch-up
+    waiting: int = 0  # rows put off until the runner reaches the head (dossiers far behind it)
 
 
 class ProjectionStatus(BaseModel):

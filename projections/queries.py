@@ -267,10 +267,18 @@ class Projections:
         return [f for f in found if rule is None or f["rule"] == rule]
 
     def status(self) -> dict[str, Any]:
-        """Each view's position, its lag behind the head, and the speed of its last catch-up."""
+        """Each view's position, its lag behind the head, the speed of its last catch-up, and how many of its rows
+        wait for the runner to reach the head (dossiers a catch-up has put off; 0 for the other views)."""
         head, rates = self.runner.head(), self.runner.rates()
+        with self.runner.db.transaction(commit=False) as cursor:
+            waiting = {self.dossiers.name: self.dossiers.waiting(cursor)}
         views = {
-            name: {"position": position, "lag": head - position, "events_per_second": rates[name]}
+            name: {
+                "position": position,
+                "lag": head - position,
+                "events_per_second": rates[name],
+                "waiting": waiting.get(name, 0),
+            }
             for name, position in self.runner.positions().items()
         }
         return views | {"head": head}

@@ -564,3 +564,10 @@ def test_fuzzed_messages_get_an_answer_or_a_4xx_and_a_refusal_writes_nothing(fuz
         assert len(list(app.events.get(person_id(PERSON)))) == version
     else:
         assert answer["status"] in ("applied", "replayed")
+
+
+def test_a_json_body_that_is_not_json_is_an_invalid_field_answered_422(api: Harness) -> None:
+    headers = {**api.auditor(), "Content-Type": "application/json"}
+    for body in (b"e\xff", b"{", b"[1,"):
+        refused = api.client.post("/api/v1/audit/replays", content=body, headers=headers)
+        assert_error(refused, 422, "invalid_field")

@@ -174,13 +174,20 @@ def test_two_runners_at_once_fold_each_event_once(simulated_env: dict[str, str])
     assert _view_rows(clean) == raced
 
 
-def test_status_shows_position_lag_and_the_last_catch_up_speed(simulated_env: dict[str, str]) -> None:
+def test_status_shows_position_lag_the_last_catch_up_speed_and_the_dossiers_waiting(
+    simulated_env: dict[str, str],
+) -> None:
     app = PoolingApplication(env=simulated_env)
     for message in combined()[:20]:
         app.submit(message)
     projections = Projections(app)
     before = projections.status()
-    assert before["dossiers"] == {"position": 0, "lag": before["head"], "events_per_second": 0}
+    assert before["dossiers"] == {"position": 0, "lag": before["head"], "events_per_second": 0, "waiting": 0}
+    Projections(app, batch_size=5).runner.run(limit=1)  # a full batch: behind the head, its dossiers wait
+    behind = projections.status()
+    assert behind["dossiers"]["position"] == 5 and behind["dossiers"]["waiting"] > 0
+    assert behind["ledgers"]["waiting"] == 0
     projections.catch_up()
     after = projections.status()
     assert after["dossiers"]["lag"] == 0 and after["dossiers"]["events_per_second"] > 0
+    assert after["dossiers"]["waiting"] == 0

@@ -192,10 +192,12 @@ def project_status(as_json: bool = typer.Option(False, "--json")) -> None:
         print_json(status)
         return
     table = Table(title=f"projections (log head {status.pop('head')})")
-    for column in ("view", "position", "lag", "events/s (last catch-up)"):
+    for column in ("view", "position", "lag", "events/s (last catch-up)", "waiting"):
         table.add_column(column)
     for name, row in status.items():
-        table.add_row(name, str(row["position"]), str(row["lag"]), f"{row['events_per_second']:,}")
+        table.add_row(
+            name, str(row["position"]), str(row["lag"]), f"{row['events_per_second']:,}", f"{row['waiting']:,}"
+        )
     console.print(table)
 
 

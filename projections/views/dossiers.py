@@ -118,6 +118,10 @@ class DossierView:
             self._marked.update(unmarked)
         self._fresh.clear()
 
+    def waiting(self, cursor: ViewCursor) -> int:
+        """How many persons' dossiers wait, as committed (marked in `dossier_pending`)."""
+        return int(cursor.tuples(f"SELECT count(*) FROM {self.pending_table}")[0][0])
+
     def unsettled(self) -> bool:
         """Whether some dossier may be waiting to be written (folded here, or marked by an earlier runner)."""
         return not self._defer and (bool(self._pending) or not self._marks_seen)
