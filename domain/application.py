@@ -207,13 +207,18 @@ class PoolingApplication(Application[UUID]):
     def _prefetch(self, messages: list[AnyMessage | InterchangeError]) -> dict[UUID, Person | None]:
         """The persons of a batch's messages that are not cached, read in one query instead of one per message
         (None: no stream yet, as for an enrollment). A message whose ID does not parse is left to `_apply`."""
-        cache = self.repository.cache
-        wanted: dict[UUID, None] = {}
+        streams = []
         for message in messages:
             citizen = getattr(message, "citizen_id", None)
-            if not isinstance(citizen, str) or isinstance(message, InterchangeError) or message.type in RUN_TYPES:
-                continue
-            stream_id = person_id(citizen)
+            if isinstance(citizen, str) and not isinstance(message, InterchangeError) and message.type not in RUN_TYPES:
+                streams.append(person_id(citizen))
+        return self._read_persons(streams)
+
+    def _read_persons(self, streams: list[UUID]) -> dict[UUID, Person | None]:
+        """Those of these persons that are not cached, read in one query (None: no stream yet)."""
+        cache = self.repository.cache
+        wanted: dict[UUID, None] = {}
+        for stream_id in streams:
             if cache is not None:
                 try:
                     cache.get(stream_id)
@@ -554,7 +559,10 @@ class PoolingApplication(Application[UUID]):
             batch.others[RUNS_ID] = runs
             ctx.runs = self.runs_known(batch)
         summary: dict[str, Any] = {"persons": 0, "refused": {}}
-        for stream_id, _ in persons:
+        streams = [stream_id for stream_id, _ in persons]
+        for index, stream_id in enumerate(streams):
+            if index % RUN_CHUNK == 0:  # the next chunk's persons not in the cache, in one query
+                batch.prefetched.update(self._read_persons(streams[index : index + RUN_CHUNK]))
             person = self._find_person(batch, stream_id)
             if person is None:
                 continue
@@ -574,7 +582,7 @@ class PoolingApplication(Application[UUID]):
                     summary[name] = summary.get(name, 0) + amount
             if len(batch.persons) >= RUN_CHUNK:
                 self._save(batch)
-                batch = Batch()
+                batch = Batch(prefetched=batch.prefetched)
         answer = {"status": "applied", "serial": message.serial, "events": [], "flags": [], "summary": summary}
         batch.commands[(message.unit, message.serial)] = CommandRow(
             message.unit, message.serial, digest, None, answer, issued_by, recorded_at

@@ -231,3 +231,27 @@ def test_a_batch_reads_its_persons_not_in_the_cache_in_one_query_and_applies_to_
         assert [e.period for e in paid] == ["2024-01", "2024-02"]
     assert [type(e).__name__ for e in stored_events(again, newcomer)] == ["PersonRegistered", "Enrolled"]
     again.close()
+
+
+def test_a_run_reads_each_chunk_of_persons_not_in_the_cache_in_one_query(simulated_env: dict[str, str]) -> None:
+    people = [citizen_id("1979-04-11", sequence=f"{n:03d}") for n in range(201, 213, 2)]
+    first = PoolingApplication(env=simulated_env)
+    apply_all(first, [enroll(person, "32", "2021-01-04") for person in people])
+    apply_all(first, [contribute(person, "32", "2021-03", 600000) for person in people])
+    first.close()
+    again = PoolingApplication(env=simulated_env)  # nothing cached
+    streams: list[list[Any]] = []
+    select_streams = again.recorder.select_streams  # type: ignore[attr-defined]
+
+    def counting(ids: Any) -> Any:
+        streams.append(list(ids))
+        return select_streams(ids)
+
+    again.recorder.select_streams = counting  # type: ignore[attr-defined]
+    answer = apply(again, interest_run(2021, on="2022-01-10"))
+    assert answer["summary"]["persons"] == len(people)
+    assert [sorted(ids) for ids in streams] == [sorted(person_id(person) for person in people)]
+    for person in people:
+        credited = [e for e in stored_events(again, person) if isinstance(e, ev.InterestCredited)]
+        assert len(credited) == 1 and credited[0].interest_fen > 0
+    again.close()
