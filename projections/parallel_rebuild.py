@@ -3,8 +3,8 @@
 A person's view rows belong to one stream, and the ledger rows are sums whose upserts add (in sorted order, so
 two processes never wait on each other in a cycle): processes that each fold the streams of one range
 (`stream_id.int % N == k`, as the audit replay and the seeder split them) never need each other. Each reads the
-whole log up to the head it was given, decodes only its own rows, folds them in batches of its own transactions and
-writes each person's dossier once, at its end (its persons are 1/N of all, so more of them fit in memory).
+whole log up to the head it was given and folds only its own rows, with the audit replay's `Rebuild` writing into
+the live tables, each person's dossier once, at its end (its persons are 1/N of all, so more of them fit in memory).
 
 While it runs, a mark in the tracking table stops every runner (it would fold into tables being filled, and count
 events twice); the views' positions are set to that head, and the mark lifted, in one transaction once every process
@@ -13,17 +13,15 @@ PostgreSQL only: SQLite has one writer at a time."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import queue
 import time
 from collections.abc import Callable
 from typing import Any
 
-from domain import events as ev
-from projections.database import ViewDatabase
-from projections.decoding import EventDecoder
-from projections.runner import CatchUp, ProjectionRunner, _collector_paused
+from projections.audit.rebuild import Rebuild
+from projections.audit.store import LogStore
+from projections.runner import CatchUp, ProjectionRunner
+from projections.shard_processes import ShardProcesses
 from projections.views.dossiers import DossierView
 from projections.views.ledgers import LedgerView
 
@@ -39,35 +37,10 @@ def rebuild_in_processes(
         raise ValueError("a rebuild in several processes needs PostgreSQL (SQLite has one writer at a time)")
     head = runner.head()
     runner.reset(runner.views, rebuilding_to=head)
-    context = multiprocessing.get_context("spawn")  # a forked child would share the parent's connections
-    positions = context.Array("q", workers)
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=_fold_range,
-            args=(dict(app.env), app.policy, shard, workers, head, batch_size, positions, results),
-            name=f"rebuild-range-{shard}",
-        )
-        for shard in range(workers)
-    ]
+    env = dict(app.env)
     started = time.perf_counter()
-    for process in processes:
-        process.start()
-    answers: list[int | str] = []
-    try:
-        while len(answers) < workers:
-            try:
-                answers.append(results.get(timeout=0.2))
-            except queue.Empty:
-                if not any(process.is_alive() for process in processes) and results.empty():
-                    raise RuntimeError("a rebuild process died without a result") from None
-            if on_progress is not None:
-                on_progress(min(positions[:]), head)
-    finally:
-        for process in processes:
-            process.join(timeout=5 if len(answers) == workers else 0.1)
-            if process.is_alive():
-                process.terminate()
+    processes = ShardProcesses(_fold_range, workers, lambda shard: (env, app.policy, shard, workers, head, batch_size))
+    answers = processes.gather(None if on_progress is None else lambda slowest: on_progress(slowest, head))
     failures = [answer for answer in answers if isinstance(answer, str)]
     if failures:
         raise RuntimeError(f"the rebuild failed and stays marked (run it again): {'; '.join(failures)}")
@@ -86,41 +59,25 @@ def _fold_range(
     positions: Any,
     results: Any,
 ) -> None:
-    """One process: the streams of range `shard`, folded into the shared view tables."""
+    """One process: the streams of range `shard`, folded into the live view tables by the audit's `Rebuild`."""
     from domain.application import PoolingApplication  # in the child only: the parent passes its settings
 
     parent = os.getppid()
     try:
         app = PoolingApplication(env=env, policy=policy)
-        db = ViewDatabase(app.recorder)
-        dossiers, ledgers = DossierView(app, defer=True), LedgerView(app)
-        decoder = EventDecoder(app, (ev.PersonEvent,))
-        after, folded = 0, 0
-        while True:
-            if os.getppid() != parent:  # the rebuild was killed: its mark stays, and so must these rows' absence
+        store = LogStore(app)
+        rebuild = Rebuild(app, store.db, fresh=False, prefix="")
+        for batch in store.scan(batch_size, stop=head):
+            if os.getppid() != parent:  # the rebuild was killed: its mark stays, and the rebuild is run again
                 app.close()
                 return
-            with db.transaction(commit=False) as cursor:
-                rows = cursor.tuples(
-                    f"SELECT {db.position_column}, originator_id, originator_version, topic, state "
-                    f"FROM {db.events_from} WHERE {db.position_column} > %s AND {db.position_column} <= %s "
-                    f"ORDER BY {db.position_column} LIMIT %s",
-                    (after, head, batch_size),
-                )
-            if not rows:
-                break
-            after = int(rows[-1][0])
-            events = decoder.rows([row for row in rows if row[1].int % shards == shard])
-            if events:
-                with _collector_paused(), db.transaction() as cursor:
-                    dossiers.process(cursor, events)
-                    ledgers.process(cursor, events)
-            folded += len(events)
-            positions[shard] = after
-        with db.transaction() as cursor:
-            dossiers.flush(cursor)
+            rebuild.feed([row for row in batch if row.stream.int % shards == shard])
+            positions[shard] = batch[-1].position
+        rebuild.finish()
+        if rebuild.findings:  # a row that cannot be decoded or folded: the views would be wrong without it
+            raise RuntimeError("; ".join(finding.message for finding in rebuild.findings[:3]))
         positions[shard] = head
-        results.put(folded)
+        results.put(rebuild.folded)
         app.close()
     except BaseException as error:
         results.put(f"range {shard}: {type(error).__name__}: {error}")

@@ -35,7 +35,7 @@ TRACK = (
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for one batch.
 
     A batch allocates a few hundred thousand acyclic objects (decoded events, folded records, dossier dicts) while
@@ -181,7 +181,7 @@ class ProjectionRunner:
                         on_batch(last, count)
                 continue
             try:
-                with _collector_paused(), self.db.transaction() as cursor:
+                with collector_paused(), self.db.transaction() as cursor:
                     self._lock(cursor)
                     positions = self._positions(cursor)
                     start = min(positions[view.name] for view in chosen)
@@ -210,7 +210,7 @@ class ProjectionRunner:
         """One batch folded outside the write lock: (last position, rows) when written, () when another runner
         moved the views meanwhile (nothing written, caches dropped), None at the head of the log."""
         try:
-            with _collector_paused():
+            with collector_paused():
                 with self.db.transaction(commit=False) as cursor:
                     positions = self._positions(cursor)
                     start = min(positions[view.name] for view in chosen)

@@ -4,12 +4,11 @@ A person's chain and every view row but the ledger sums belong to one stream, an
 upserts add), so shards never need each other: shard k takes the streams whose id ≡ k (mod n) (ARCHITECTURE.md,
 "Toward national scale"). Each shard process opens its own application on the same store, reads the whole log
 and keeps its own rows (reading is cheap next to folding dossiers), verifies their chains and folds them into the
-shared `audit_` tables. The parent meanwhile verifies the checkpoints, which need every row in position order.
-Processes are spawned, not forked: a forked child would share the parent's database connections."""
+shared `audit_` tables (projections/shard_processes.py). The parent meanwhile verifies the checkpoints, which need
+every row in position order."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from projections.audit.checkpoint_check import CheckpointCheck
 from projections.audit.findings import Finding
 from projections.audit.rebuild import Rebuild
 from projections.audit.store import LogStore
+from projections.shard_processes import ShardProcesses
 
 
 @dataclass
@@ -93,34 +93,18 @@ def shards(
 ) -> Pass:
     """`workers` shard processes fold and verify; this process verifies the checkpoints and reports progress."""
     Rebuild(app, store.db, until)  # the shared audit_ tables, dropped and created once
-    context = multiprocessing.get_context("spawn")
-    positions = context.Array("q", workers)
-    results = context.Queue()
     env = dict(app.env)
-    processes = [
-        context.Process(
-            target=_shard, args=(env, app.policy, shard, workers, until, batch_size, stop, positions, results)
-        )
-        for shard in range(workers)
-    ]
     started = time.perf_counter()
-    for process in processes:
-        process.start()
+    processes = ShardProcesses(
+        _shard, workers, lambda shard: (env, app.policy, shard, workers, until, batch_size, stop)
+    )
     total = Pass()
     for batch in store.scan(batch_size, stop=stop):
         checkpoints.feed(batch)
         total.rows += len(batch)
-    done: list[Pass | str] = []
-    while len(done) < workers:
-        try:
-            done.append(results.get(timeout=0.2))
-        except Exception:  # queue.Empty: nothing yet; report where the slowest shard is
-            if not any(process.is_alive() for process in processes) and results.empty():
-                raise RuntimeError("a replay shard died without a result") from None
-        slowest = min(positions[:])
-        on_batch(slowest, total.rows * slowest // max(stop, 1), time.perf_counter() - started)
-    for process in processes:
-        process.join()
+    done: list[Pass | str] = processes.gather(
+        lambda slowest: on_batch(slowest, total.rows * slowest // max(stop, 1), time.perf_counter() - started)
+    )
     for result in done:
         if isinstance(result, str):
             raise RuntimeError(f"a replay shard failed: {result}")

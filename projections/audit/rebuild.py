@@ -16,6 +16,7 @@ from projections.audit.findings import Finding
 from projections.audit.store import Row
 from projections.database import ViewDatabase
 from projections.decoding import EventDecoder
+from projections.runner import collector_paused
 from projections.views.dossiers import DossierView
 from projections.views.ledgers import LedgerView
 
@@ -23,13 +24,18 @@ PREFIX = "audit_"
 
 
 class Rebuild:
-    """The `audit_` copies of the dossier and ledger views, dropped and created afresh."""
+    """The dossier and ledger views rebuilt from rows fed to it: the replay's `audit_` copies, or with `prefix=""`
+    the live views themselves (projections/parallel_rebuild.py)."""
 
-    def __init__(self, app: Any, db: ViewDatabase, until: datetime | None = None, *, fresh: bool = True) -> None:
+    def __init__(
+        self, app: Any, db: ViewDatabase, until: datetime | None = None, *, fresh: bool = True, prefix: str = PREFIX
+    ) -> None:
         """`fresh` drops and creates the tables; the shards of a parallel replay share tables made once."""
         self.app, self.db, self.until = app, db, until
         # Dossiers deferred: each person's dossier is built once, at `finish`, not once per batch it appears in.
-        self.views: list[Any] = [DossierView(app, prefix=PREFIX, defer=True), LedgerView(app, prefix=PREFIX)]
+        # Deferred in memory, not with the live view's marks: shard processes fold side by side without the
+        # runners' lock, and the marks table is shared by every process writing these tables.
+        self.views: list[Any] = [DossierView(app, prefix=prefix, defer=True), LedgerView(app, prefix=prefix)]
         self.decoder = EventDecoder(app, (ev.PersonEvent,))  # decodes as the library's mapper, leaner
         self.findings: list[Finding] = []
         self.folded = 0
@@ -64,7 +70,7 @@ class Rebuild:
         if not events:
             return
         try:
-            with self.db.transaction() as cursor:
+            with collector_paused(), self.db.transaction() as cursor:
                 for view in self.views:
                     view.process(cursor, events)
         except Exception:

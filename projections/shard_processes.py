@@ -1,0 +1,47 @@
+"""Processes that each take one hash range of the stream ids (`stream_id.int % n == k`), as the audit replay and
+the parallel rebuild run them: spawned (a forked child would share the parent's database connections), each
+reporting how far it has read in a shared array and putting one result on a queue (a `str` when it failed)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Callable
+from typing import Any
+
+
+class ShardProcesses:
+    """`workers` processes running `target(*args(shard), positions, results)`, started at once."""
+
+    def __init__(self, target: Callable[..., None], workers: int, args: Callable[[int], tuple[Any, ...]]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.positions = context.Array("q", workers)
+        self._results = context.Queue()
+        self._processes = [
+            context.Process(target=target, args=(*args(shard), self.positions, self._results))
+            for shard in range(workers)
+        ]
+        for process in self._processes:
+            process.start()
+
+    def gather(self, on_tick: Callable[[int], None] | None = None) -> list[Any]:
+        """Every process's result, in the order they came; `on_tick(slowest position)` about five times a second.
+
+        A process that died without a result is a RuntimeError; the others are then stopped."""
+        answers: list[Any] = []
+        try:
+            while len(answers) < len(self._processes):
+                try:
+                    answers.append(self._results.get(timeout=0.2))
+                except queue.Empty:
+                    if not any(process.is_alive() for process in self._processes) and self._results.empty():
+                        raise RuntimeError("a shard process died without a result") from None
+                if on_tick is not None:
+                    on_tick(min(self.positions[:]))
+        finally:
+            finished = len(answers) == len(self._processes)
+            for process in self._processes:
+                process.join(timeout=10 if finished else 0.1)
+                if process.is_alive():
+                    process.terminate()
+        return answers
