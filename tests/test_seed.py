@@ -11,6 +11,7 @@ from domain.application import PoolingApplication
 from domain.stores import commands as command_log
 from loadtests.population import feed, generate
 from loadtests.seeding import SeedSpec, seed
+from loadtests.seeding.shard import run_shard
 from loadtests.seeding.stores import open_store
 from projections.database import ViewDatabase
 from projections.queries import Projections
@@ -196,3 +197,26 @@ def test_a_worker_given_a_second_shard_frees_the_first(tmp_path: Any) -> None:
     prepare(env)
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         assert pool.submit(_second_shard_frees_the_first, env, spec).result()
+
+
+def test_a_flush_writes_its_rows_stream_by_stream() -> None:
+    # a person's events of one flush then share heap pages: a stream read touches ~one page per flush
+    outputs = list(
+        run_shard(
+            SPEC.persons,
+            seed=SPEC.seed,
+            first_year=SPEC.first_year,
+            last_year=SPEC.last_year,
+            shard=0,
+            shards=SPEC.shards,
+            flush_rows=300,
+        )
+    )
+    assert len(outputs) > 2
+    versions: dict[Any, int] = {}
+    for output in outputs:
+        keys = [(row.originator_id.int, row.originator_version) for row in output.rows]
+        assert keys == sorted(keys)
+        for row in output.rows:  # across flushes, each stream's versions still follow one another
+            assert row.originator_version == versions.get(row.originator_id, 0) + 1
+            versions[row.originator_id] = row.originator_version

@@ -19,7 +19,7 @@ from typing import Any
 
 from domain.application import PoolingApplication
 from loadtests.seeding.runs import run_commands
-from loadtests.seeding.shard import run_shard
+from loadtests.seeding.shard import FLUSH_ROWS, run_shard
 from loadtests.seeding.stores import META, open_store, prepare
 from loadtests.seeding.views import SEEDED_VIEWS
 from projections.database import RecordingCursor
@@ -40,7 +40,7 @@ class SeedSpec:
     first_year: int = 2003
     last_year: int = 2025
     shards: int = 2
-    flush_rows: int = 50_000
+    flush_rows: int = FLUSH_ROWS
 
     @property
     def months(self) -> int:

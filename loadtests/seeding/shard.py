@@ -33,6 +33,9 @@ from standards.interchange import InterchangeError, canonical_body, parse_messag
 
 STORE_WIDE = frozenset({RUNS_ID, SETTINGS_ID})
 BATCH = 5000  # person messages per submit_batch, as `feed` sends them
+# Rows per write: a person's events of one flush share heap pages (`_stream_order`), so a stream read touches
+# about one page per flush. 200,000 rows (~60 MB in memory) cut a 100 M-event shard of ~1.8 M rows into ~9.
+FLUSH_ROWS = 200_000
 
 
 def shard_of(stream_id: UUID, shards: int) -> int:
@@ -117,7 +120,7 @@ def run_shard(
     last_year: int,
     shard: int,
     shards: int,
-    flush_rows: int = 50_000,
+    flush_rows: int = FLUSH_ROWS,
     on_month: Callable[[int, int], None] | None = None,
     keep: list[Any] | None = None,
 ) -> Iterator[MonthOutput]:
@@ -178,12 +181,14 @@ def run_shard(
             if len(pending.rows) >= flush_rows:
                 pending.month = index
                 pending.views = _ledgers_of(app, flushed_events, streams)
+                pending.rows.sort(key=_stream_order)
                 yield pending
                 pending = MonthOutput(index, [])
         pending.month = index
         pending.planted = dict(PLANTED)  # filled while the generator planned the population
         writes = _ledgers_of(app, flushed_events, streams)
         pending.views = dossier_writes(app, streams, into=writes)  # every person's final state, once
+        pending.rows.sort(key=_stream_order)
         yield pending
     finally:
         app.close()
@@ -213,6 +218,16 @@ def _run(app: PoolingApplication, data: dict[str, Any], refusals: list[dict[str,
     digest = hashlib.sha256(canonical_body(message)).hexdigest()
     assert message.recorded_at is not None  # a simulated store refuses a run without it
     return RunOutcome(message.unit, message.serial, digest, message.recorded_at.isoformat(), answer)
+
+
+def _stream_order(row: StoredEvent) -> tuple[int, int]:
+    """A flush's rows go to the table stream by stream: a person's events of the flush then share heap pages.
+
+    In log order every event of a month-ordered flush landed on a page of its own (262 events on 259 pages for
+    the median person, measured), and a person's read touched as many pages as the stream has events. Only the
+    order of different streams changes: a stream's versions keep their order, so its notification ids still
+    grow with its versions."""
+    return row.originator_id.int, row.originator_version
 
 
 def _keep(rows: list[StoredEvent], shard: int) -> Iterator[StoredEvent]:
