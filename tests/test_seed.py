@@ -12,7 +12,7 @@ from domain.stores import commands as command_log
 from loadtests.population import feed, generate
 from loadtests.seeding import SeedSpec, seed
 from loadtests.seeding.shard import run_shard
-from loadtests.seeding.stores import open_store
+from loadtests.seeding.stores import META, open_store
 from projections.database import ViewDatabase
 from projections.queries import Projections
 from projections.runner import SeedInProgress
@@ -220,3 +220,92 @@ def test_a_flush_writes_its_rows_stream_by_stream() -> None:
         for row in output.rows:  # across flushes, each stream's versions still follow one another
             assert row.originator_version == versions.get(row.originator_id, 0) + 1
             versions[row.originator_id] = row.originator_version
+
+
+def _seed_then_hang_on_the_keys(env: dict[str, str]) -> None:
+    """In a process of its own: seed, holding a lock (from a second connection, taken at the first month) that lets
+    the shards write but that the key build of the seed's final phase waits for; the test kills the process there."""
+    import psycopg
+
+    holder: list[Any] = []
+
+    def block_the_command_log(done: int, messages: int, events: int) -> None:
+        if holder:
+            return
+        connection = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+        )
+        # ACCESS SHARE lets the shards' COPY in, and stops ALTER TABLE … ADD CONSTRAINT on the command log
+        connection.execute(f"LOCK TABLE {command_log.TABLE} IN ACCESS SHARE MODE")
+        holder.append(connection)
+
+    seed(env, SPEC, workers=0, progress=block_the_command_log)
+
+
+@pytest.mark.postgres
+def test_a_seed_killed_while_it_builds_its_keys_finishes_when_run_again(
+    postgres_env: dict[str, str], tmp_path: Any
+) -> None:
+    import multiprocessing
+    import time
+
+    import psycopg
+
+    whole = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "POOLING_DB": str(tmp_path / "whole.sqlite")}
+    seed(whole, SPEC, workers=0)
+    process = multiprocessing.get_context("spawn").Process(target=_seed_then_hang_on_the_keys, args=(postgres_env,))
+    process.start()
+    env = postgres_env
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        autocommit=True,
+    ) as watcher:
+
+        def waiting_key_builds() -> int:
+            found = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE %s",
+                (f"ALTER TABLE {command_log.TABLE} ADD CONSTRAINT%",),
+            ).fetchone()
+            return int(found[0]) if found else 0
+
+        deadline = time.monotonic() + 120
+        while not waiting_key_builds():
+            assert process.is_alive() and time.monotonic() < deadline, "the seed never reached its key build"
+            time.sleep(0.05)
+        process.kill()  # with the events' key built and the command log's waiting, in one transaction
+        process.join()
+        while watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone() != (0,):
+            time.sleep(0.05)
+        keys = watcher.execute(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'p' "
+            "AND conrelid::regclass::text IN ('pooling_events', 'pooling_commands')"
+        ).fetchone()
+    assert keys == (0,)  # the transaction died with its process: no key half-built
+    report = seed(postgres_env, SPEC, workers=0)
+    assert not report.already_finished and report.resumed_shards == 0  # every shard was done: only the final phase
+    store = open_store(postgres_env)
+    try:
+        assert store.progress()[META]["finished"]
+        keys = store.connection.execute(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'p' "
+            "AND conrelid::regclass::text IN ('pooling_events', 'pooling_commands')"
+        ).fetchone()
+    finally:
+        store.close()
+    assert keys == (2,)
+    a, b = PoolingApplication(env=whole), PoolingApplication(env=postgres_env)
+    try:
+        assert _streams(a) == _streams(b)
+        assert _commands(a) == _commands(b)
+    finally:
+        a.close()
+        b.close()
