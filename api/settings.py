@@ -48,4 +48,9 @@ class ApiSettings(BaseSettings):
         description="current dossiers kept rendered per person with their stream version (each read checks the "
         "version with one indexed query); 0 keeps none",
     )
+    collector_tuning: bool = Field(
+        default=False,
+        description="freeze the objects built at start-up out of the cyclic garbage collector's scans and make "
+        "its young generations larger (`pooling serve` turns it on for its processes; off in-process, as in tests)",
+    )
     series_max_years: int = Field(default=80, ge=1, description="longest yearly series a person endpoint returns")

@@ -22,8 +22,13 @@ def serve(
     The store is the one the other commands use (POOLING_DB, or PERSISTENCE_MODULE=eventsourcing.postgres with
     POSTGRES_*). The projections are kept current by a thread in this process, every second
     (POOLING_PROJECTION_INTERVAL); set it to 0 and run `pooling project run --follow` beside the server instead."""
+    import os
+
     import uvicorn
 
+    # A server process freezes its start-up objects out of the collector's scans (api/main.py `tune_collector`);
+    # the workers uvicorn starts inherit the setting. POOLING_COLLECTOR_TUNING=0 turns it off.
+    os.environ.setdefault("POOLING_COLLECTOR_TUNING", "1")
     if workers > 1:
         _prepare_store()  # the workers would otherwise race to create the same tables
 
