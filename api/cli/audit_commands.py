@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
-from api.cli.common import application, console, fail, print_json
+from api.cli.common import Progress, application, console, fail, print_json
 from api.cli.read_commands import _instant
 from api.cli.store_commands import person_app
 from domain.errors import DomainError

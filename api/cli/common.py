@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import orjson
 import typer
+from rich import progress as rich_progress
 from rich.console import Console
 
 from domain.application import PoolingApplication
@@ -16,6 +18,26 @@ from domain.errors import error_body
 
 console = Console()
 errors = Console(stderr=True)
+
+
+class Progress(rich_progress.Progress):
+    """rich's progress bar which, when the output is not a terminal (a log file under nohup, a pipe, CI), prints
+    its line every `every` seconds instead of nothing: a job of hours must show how far it is wherever it runs."""
+
+    def __init__(self, *columns: Any, every: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(*columns, **kwargs)
+        self.every = every
+        self._printed = time.monotonic()
+
+    def update(self, task_id: rich_progress.TaskID, **kwargs: Any) -> None:
+        super().update(task_id, **kwargs)
+        if self.console.is_terminal or self.disable or time.monotonic() - self._printed < self.every:
+            return
+        self._printed = time.monotonic()
+        self.console.print(self.make_tasks_table(self.tasks), soft_wrap=True)
+
+    def advance(self, task_id: rich_progress.TaskID, advance: float = 1) -> None:
+        self.update(task_id, advance=advance)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

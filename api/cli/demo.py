@@ -14,10 +14,10 @@ from typing import Any
 
 import typer
 from eventsourcing.utils import resolve_topic
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli.common import console
+from api.cli.common import Progress, console
 from api.cli.read_commands import _print_dossier, print_findings, print_ledger
 from domain.application import PoolingApplication
 from loadtests.seeding import SeedReport, SeedSpec, seed

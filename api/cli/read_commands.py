@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, TextColumn
 from rich.table import Table
 
-from api.cli.common import application, console, fail, print_json
+from api.cli.common import Progress, application, console, fail, print_json
 from domain.clock import end_of_day
 from domain.errors import DomainError
 from projections.parallel_rebuild import rebuild_in_processes

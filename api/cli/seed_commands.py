@@ -6,9 +6,9 @@ import os
 import time
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from api.cli.common import console, fail
+from api.cli.common import Progress, console, fail
 
 
 def seed(

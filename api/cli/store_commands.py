@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.cli.common import application, console, error_answer, fail, print_json
+from api.cli.common import Progress, application, console, error_answer, fail, print_json
 from domain.errors import DomainError
 from standards.identifiers import IdentifierError
 from standards.interchange import InterchangeError, parse_message
