@@ -227,7 +227,8 @@ def _stream_order(row: StoredEvent) -> tuple[int, int]:
     the median person, measured), and a person's read touched as many pages as the stream has events. Only the
     order of different streams changes: a stream's versions keep their order, so its notification ids still
     grow with its versions."""
-    return row.originator_id.int, row.originator_version
+    stream = row.originator_id
+    return (stream if isinstance(stream, UUID) else UUID(stream)).int, row.originator_version
 
 
 def _keep(rows: list[StoredEvent], shard: int) -> Iterator[StoredEvent]:
