@@ -37,7 +37,9 @@ def samples() -> list[tuple[str, bytes]]:
     try:
         rows = [
             (encoding.full_topic(row.topic), bytes(row.state))
-            for output in run_shard(PERSONS, seed=SEED, first_year=FIRST_YEAR, last_year=LAST_YEAR, shard=0, shards=1)
+            for output in run_shard(
+                PERSONS, seed=SEED, first_year=FIRST_YEAR, last_year=LAST_YEAR, shard=0, shards=1, stream_order=False
+            )
             for row in output.rows
         ]
     finally:

@@ -123,11 +123,13 @@ def run_shard(
     flush_rows: int = FLUSH_ROWS,
     on_month: Callable[[int, int], None] | None = None,
     keep: list[Any] | None = None,
+    stream_order: bool = True,
 ) -> Iterator[MonthOutput]:
     """Apply the shard's messages month by month; yield its rows whenever `flush_rows` are pending (at a month's end).
 
     Deterministic: the same arguments give the same rows, so a resumed shard replays what it already wrote and
-    drops it (the caller skips outputs for months it has)."""
+    drops it (the caller skips outputs for months it has). `stream_order=False` keeps each flush in log order
+    (the shipped compression dictionaries were trained on rows in that order: domain/stores/dictionary.py)."""
     app, captured, captured_commands, captured_events = _capturing_app()
     if keep is not None:
         keep.append(app)  # the caller decides when (and whether) the shard's objects are freed
@@ -181,14 +183,16 @@ def run_shard(
             if len(pending.rows) >= flush_rows:
                 pending.month = index
                 pending.views = _ledgers_of(app, flushed_events, streams)
-                pending.rows.sort(key=_stream_order)
+                if stream_order:
+                    pending.rows.sort(key=_stream_order)
                 yield pending
                 pending = MonthOutput(index, [])
         pending.month = index
         pending.planted = dict(PLANTED)  # filled while the generator planned the population
         writes = _ledgers_of(app, flushed_events, streams)
         pending.views = dossier_writes(app, streams, into=writes)  # every person's final state, once
-        pending.rows.sort(key=_stream_order)
+        if stream_order:
+            pending.rows.sort(key=_stream_order)
         yield pending
     finally:
         app.close()
