@@ -13,7 +13,6 @@ PostgreSQL only: SQLite has one writer at a time."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 from projections.audit.rebuild import Rebuild
 from projections.audit.store import LogStore
 from projections.runner import CatchUp, ProjectionRunner
-from projections.shard_processes import ShardProcesses
+from projections.shard_processes import ParentGone, ShardProcesses, range_batches
 from projections.views.dossiers import DossierView
 from projections.views.ledgers import LedgerView
 
@@ -62,22 +61,19 @@ def _fold_range(
     """One process: the streams of range `shard`, folded into the live view tables by the audit's `Rebuild`."""
     from domain.application import PoolingApplication  # in the child only: the parent passes its settings
 
-    parent = os.getppid()
     try:
         app = PoolingApplication(env=env, policy=policy)
         store = LogStore(app)
         rebuild = Rebuild(app, store.db, fresh=False, prefix="")
-        for batch in store.scan(batch_size, stop=head):
-            if os.getppid() != parent:  # the rebuild was killed: its mark stays, and the rebuild is run again
-                app.close()
-                return
-            rebuild.feed([row for row in batch if row.stream.int % shards == shard])
-            positions[shard] = batch[-1].position
+        for mine in range_batches(store, batch_size, head, shard, shards, positions):
+            rebuild.feed(mine)
         rebuild.finish()
         if rebuild.findings:  # a row that cannot be decoded or folded: the views would be wrong without it
             raise RuntimeError("; ".join(finding.message for finding in rebuild.findings[:3]))
         positions[shard] = head
         results.put(rebuild.folded)
+        app.close()
+    except ParentGone:  # the rebuild was killed: its mark stays, and the rebuild is run again
         app.close()
     except BaseException as error:
         results.put(f"range {shard}: {type(error).__name__}: {error}")

@@ -5,9 +5,13 @@ reporting how far it has read in a shared array and putting one result on a queu
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from projections.audit.store import LogStore, Row
 
 
 class ShardProcesses:
@@ -45,3 +49,21 @@ class ShardProcesses:
                 if process.is_alive():
                     process.terminate()
         return answers
+
+
+class ParentGone(Exception):
+    """The process that started this shard process has ended: nobody will read what it makes."""
+
+
+def range_batches(
+    store: LogStore, batch_size: int, stop: int, shard: int, shards: int, positions: Any
+) -> Iterator[list[Row]]:
+    """In a shard process: each batch of the log up to `stop`, cut to the rows of this process's hash range, and
+    how far it has read published in `positions` once the caller is done with the batch. Raises ParentGone when
+    the parent was killed (a killed audit replay or rebuild must not leave its processes folding on)."""
+    parent = os.getppid()
+    for batch in store.scan(batch_size, stop=stop):
+        if os.getppid() != parent:
+            raise ParentGone
+        yield [row for row in batch if row.stream.int % shards == shard]
+        positions[shard] = batch[-1].position

@@ -9,7 +9,6 @@ every row in position order."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from projections.audit.checkpoint_check import CheckpointCheck
 from projections.audit.findings import Finding
 from projections.audit.rebuild import Rebuild
 from projections.audit.store import LogStore
-from projections.shard_processes import ShardProcesses
+from projections.shard_processes import ParentGone, ShardProcesses, range_batches
 
 
 @dataclass
@@ -127,23 +126,19 @@ def _shard(
     """One shard process: its streams' chains and rows of the rebuilt views."""
     from domain.application import PoolingApplication  # in the child only: the parent passes its settings
 
-    parent = os.getppid()
     try:
         app = PoolingApplication(env=env, policy=policy)
         store = LogStore(app)
         chain, rebuild = ChainScan(), Rebuild(app, store.db, until, fresh=False)
         started = time.perf_counter()
-        for batch in store.scan(batch_size, stop=stop):
-            if os.getppid() != parent:  # the replay was killed: nobody will read this shard's result
-                app.close()
-                return
-            mine = [row for row in batch if row.stream.int % workers == shard]
+        for mine in range_batches(store, batch_size, stop, shard, workers, positions):
             chain.feed(mine)
             rebuild.feed(mine)
-            positions[shard] = batch[-1].position
         rebuild.finish()
         positions[shard] = stop
         results.put(_summary(chain, rebuild, time.perf_counter() - started))
+        app.close()
+    except ParentGone:  # the replay was killed: nobody will read this shard's result
         app.close()
     except BaseException as error:
         results.put(f"shard {shard}: {type(error).__name__}: {error}")
