@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python -m loadtests.bench_commands --persons 300 --years 5 --seconds 15
 	$(BIN)/python -m loadtests.bench_audit --persons 1000
 	$(BIN)/python -m loadtests.bench_cold --persons 1000
+	$(BIN)/python -m loadtests.bench_locality --persons 1000 --years 20
 
 loadtest: $(STAMP)
 	$(BIN)/python -m loadtests.rehearsal --users 20 --seconds 60
