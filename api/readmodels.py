@@ -26,7 +26,7 @@ from api.access import has_dealings
 from api.masking import mask_ids
 from domain.errors import UnknownPerson
 from domain.person import person_id
-from projections.queries import Projections
+from projections.queries import FOLD_CACHE_SIZE, Projections
 from standards.interchange import DossierModel
 
 log = logging.getLogger("pooling.api")
@@ -36,9 +36,15 @@ class GuardedProjections(Projections):
     """`Projections` whose runner never runs twice at once in this process, or never at all (`external`)."""
 
     def __init__(
-        self, app: Any, *, external: bool = False, batch_size: int = 1000, documents_kept: int = 20_000
+        self,
+        app: Any,
+        *,
+        external: bool = False,
+        batch_size: int = 1000,
+        documents_kept: int = 20_000,
+        folds_kept: int = FOLD_CACHE_SIZE,
     ) -> None:
-        super().__init__(app, batch_size=batch_size)
+        super().__init__(app, batch_size=batch_size, folds_kept=folds_kept)
         self.runner_lock = threading.Lock()
         # External: another process (`pooling project run --follow`) owns the views; two runners in two
         # processes could fold the same batch twice, so this one only reads them.

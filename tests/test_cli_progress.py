@@ -44,3 +44,13 @@ def test_on_a_terminal_the_bar_draws_itself_and_prints_no_log_lines() -> None:
         for step in range(1, 5):
             bar.update(task, completed=step * 10)
     assert output.getvalue().count("\n") <= 2  # the live bar redraws one line in place
+
+
+def test_a_log_line_is_not_cut_to_the_width_of_a_terminal() -> None:
+    # A log file has no width: rich's default of 80 columns cut the seed's ETA to "0:04:…" (session 7).
+    output = io.StringIO()
+    columns = [TextColumn("seed " + "x" * 70), TextColumn("{task.completed}/{task.total}"), TextColumn("ETA 1:23:45")]
+    with Progress(*columns, console=Console(file=output, width=80), every=0) as bar:
+        bar.update(bar.add_task("seed", total=40), completed=10)
+        logged = output.getvalue().splitlines()[0]
+    assert "10/40" in logged and "ETA 1:23:45" in logged and "…" not in logged

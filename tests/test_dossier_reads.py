@@ -28,7 +28,8 @@ CITIZENS = (GUANGDONG_MAN, MS_LIN)
 
 @pytest.fixture
 def api(simulated_env: dict[str, str], tmp_path: Path) -> Iterator[Harness]:
-    with harness(simulated_env, tmp_path) as running:
+    # Folds kept (off by default), so that the tests see a kept fold answer and a write make it stale.
+    with harness(simulated_env, tmp_path, fold_cache=16) as running:
         running.seed(combined())
         yield running
 
@@ -138,3 +139,20 @@ def test_province_reads_keep_their_refusals(api: Harness) -> None:
     assert_error(api.get(f"{PERSONS}/{unknown}/dossier", api.auditor()), 404, "unknown_person")
     assert_error(api.get(f"{PERSONS}/{unknown}/dossier", api.province("44")), 404, "unknown_person")
     assert_error(api.get(f"{PERSONS}/{unknown}/dossier", api.auditor(), as_of="2021-01-01"), 404, "unknown_person")
+
+
+@pytest.mark.parametrize("kept", [0, 1])
+def test_the_server_keeps_as_many_folds_as_its_setting_says(
+    simulated_env: dict[str, str], tmp_path: Path, kept: int
+) -> None:
+    # A kept fold of a 20-year stream is ~0.5 MB and ~1,200 objects every full collection scans: the operator
+    # bounds them (POOLING_FOLD_CACHE); with none kept, every as-of read folds and answers the same.
+    with harness(simulated_env, tmp_path, fold_cache=kept) as api:
+        api.seed(combined())
+        answers = [
+            api.get(f"{PERSONS}/{citizen}/dossier", api.ministry(), as_of="2022-06-30").content
+            for citizen in (*CITIZENS, *CITIZENS)
+        ]
+        folds = api.services.projections._folds
+        assert len(folds._kept) == kept
+        assert answers[:2] == answers[2:]

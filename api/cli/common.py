@@ -20,6 +20,9 @@ console = Console()
 errors = Console(stderr=True)
 
 
+LOG_LINE_WIDTH = 240
+
+
 class Progress(rich_progress.Progress):
     """rich's progress bar which, when the output is not a terminal (a log file under nohup, a pipe, CI), prints
     its line every `every` seconds instead of nothing: a job of hours must show how far it is wherever it runs."""
@@ -34,6 +37,9 @@ class Progress(rich_progress.Progress):
         if self.console.is_terminal or self.disable or time.monotonic() - self._printed < self.every:
             return
         self._printed = time.monotonic()
+        # A log file has no width: rich's 80 columns would cut the line (its ETA first). `print(width=)` cannot
+        # widen a console, so a console that is not a terminal is made wide enough.
+        self.console.width = max(self.console.width, LOG_LINE_WIDTH)
         self.console.print(self.make_tasks_table(self.tasks), soft_wrap=True)
 
     def advance(self, task_id: rich_progress.TaskID, advance: float = 1) -> None:
