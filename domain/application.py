@@ -18,6 +18,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError, Recording, Transcoder
+from eventsourcing.utils import strtobool
 
 from domain import events as ev
 from domain.clock import recorded_date, utc_now
@@ -27,6 +28,7 @@ from domain.dispatch import PERSON_HANDLERS, RUN_TYPES, run_for_person, start_ru
 from domain.errors import DomainError, UnknownPerson
 from domain.person import Person, person_id
 from domain.registry import RUNS_ID, SETTINGS_ID, CommandKey, CommandRow, NationalRuns, StoreSettings
+from domain.repository import PoolingRepository
 from domain.settings import store_environment
 from domain.stores.encoding import PoolingMapper, StateCompressor
 from domain.transcoding import OrjsonTranscoder
@@ -108,6 +110,18 @@ class PoolingApplication(Application[UUID]):
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
+
+    def construct_repository(self) -> PoolingRepository:
+        """The repository the library would construct from the environment, folding with `project_events`."""
+        cache_maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return PoolingRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(cache_maxsize) if cache_maxsize else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            fastforward_skipping=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")),
+            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
+        )
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Rows are stored compactly (domain/stores/encoding.py): the state deflated with a shipped dictionary by the

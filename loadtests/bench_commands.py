@@ -9,6 +9,10 @@ Baseline (same run): GET /healthz, the cost of the server's HTTP stack alone. Wh
 reads `GET /api/v1/projections/status` every 0.2 s: how far the server's live projection follower lags behind the
 log under that write load (events), and how long it takes to catch up once the commands stop.
 
+A second command line sends contributions, each to a seeded person still contributing in unit 44, for the month after the
+store's clock: the write a province sends for every insured person every month, on streams of up to ~25 years,
+which the server loads (the whole stream, folded) to check and which its follower folds again for the dossier.
+
 Saturation figures (every thread sends its next request as soon as the last one is answered) give the throughput;
 their p99 is mostly queueing. Two more lines give latency below saturation: reads and as-of reads paced at
 `--paced-rate` requests/s (open loop: each request has its start slot, and the latency counts from the slot, so a
@@ -44,6 +48,7 @@ import httpx
 
 from api.main import tune_collector
 from domain.application import PoolingApplication
+from loadtests.benchkit import connect as connect_db
 from loadtests.benchkit import cpu_count, fresh_database, percentiles, pg_env, python_speed, seeded, server, tokens
 from loadtests.seeding import SeedSpec
 from projections.queries import FoldCache, Projections
@@ -334,7 +339,21 @@ def main() -> None:
     citizens = [citizen for citizen in everyone if citizen[2:6] != BENCH_COUNTY]
     random.Random(7).shuffle(citizens)  # reads spread over the store, not in id order
     recorded_at = (app.now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Contributions are recorded in the month after the store's clock, for that month: a rerun on the same store
+    # moves the clock a month on, so nobody has paid that month yet.
+    month_later = (app.now.replace(day=1) + timedelta(days=32)).replace(day=2, hour=1, minute=0, second=0)
+    contributed_at = month_later.strftime("%Y-%m-%dT%H:%M:%SZ")
     app.close()
+    with connect_db(args.store or args.db) as connection:
+        payers = [
+            row[0]
+            for row in connection.execute(
+                "SELECT citizen_id FROM dossier_view WHERE status = 'contributing' "
+                "AND dossier::json->>'insured_unit' = '44' ORDER BY person_id"
+            ).fetchall()
+            if row[0][2:6] != BENCH_COUNTY  # the seeded persons: long streams, not the benchmark's one-event ones
+        ]
+    random.Random(7).shuffle(payers)
     with tempfile.TemporaryDirectory() as folder:
         key_file = str(Path(folder) / "token.key")
         signed = tokens(key_file, province={"role": "province", "unit": "44"}, ministry={"role": "ministry"})
@@ -353,6 +372,20 @@ def main() -> None:
 
             def command(client: Client, n: int) -> int:
                 body = json.dumps(enrollment(first + n, recorded_at), ensure_ascii=False).encode()
+                return client.request("POST", "/api/v1/messages", writer, body)
+
+            def contribution(client: Client, n: int) -> int:
+                body = json.dumps(
+                    {
+                        "type": "contribution",
+                        "serial": f"BENCH-C-{contributed_at[:7]}-{n}",
+                        "unit": "44",
+                        "citizen_id": payers[n % len(payers)],
+                        "period": contributed_at[:7],
+                        "base_fen": 800_000,
+                        "recorded_at": contributed_at,
+                    }
+                ).encode()
                 return client.request("POST", "/api/v1/messages", writer, body)
 
             def dossier(client: Client, n: int) -> int:
@@ -374,6 +407,17 @@ def main() -> None:
                 f"/ max {lags[-1]:,} events over {len(lags)} samples; at the head "
                 + (f"{drained:.2f} s after the commands stopped" if drained is not None else "not within 120 s")
             )
+            if payers:
+                with LagSampler(base, reader) as lag:
+                    ok, errors, latencies = drive(args.threads, args.seconds, connect, contribution)
+                report("contributions (seeded)", ok, errors, latencies, args.seconds, ">= 1,500/s, p99 <= 50 ms")
+                drained = lag.drain()
+                lags = sorted(lag.samples) or [0]
+                print(
+                    f"  {'projection lag':<24} p50 {lags[len(lags) // 2]:,} / max {lags[-1]:,} events; at the head "
+                    + (f"{drained:.2f} s after" if drained is not None else "not within 120 s")
+                    + f" ({len(payers):,} persons contributing in unit 44: a request beyond them pays a month twice, 409)"
+                )
             # Paced first, while no read has reached the server: request n asks for person n, so the first
             # len(citizens) requests are each person's first read (nothing of theirs kept by the server: no rendered
             # dossier, no fold) and the rest are repeats, which a national population of readers seldom makes.
