@@ -16,7 +16,7 @@ from projections.database import ViewCursor
 from projections.parallel_rebuild import rebuild_in_processes
 from projections.queries import Projections
 from projections.runner import ProjectionRunner, RebuildInProgress
-from projections.views.dossiers import RUN_EVENTS
+from projections.views.dossiers import RUN_EVENTS, DossierView
 from standards.calendar import Month, months_between
 
 
@@ -358,3 +358,40 @@ def test_the_rebuild_command_in_processes_and_in_one(postgres_env: dict[str, str
         assert _rows(projections) == expected
     finally:
         app.close()
+
+
+def test_the_dossier_view_holds_no_more_folded_events_than_its_bound(
+    app: PoolingApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A folded 20-year person is ~0.5 MB: counted in persons, 50,000 cached states could reach ~25 GB. Here the
+    # bound leaves room for one person, and the views must still be exactly those of an unbounded catch-up.
+    monkeypatch.setattr("projections.views.dossiers.SETTLE_SECONDS", 3600.0)  # behind the head, dossiers wait
+    expected = _expected_then_emptied(app)
+    lengths = [len(app.events_of(citizen)) for _, citizen in app.directory.everyone()]
+    monkeypatch.setattr("projections.views.dossiers.EVENTS_HELD", max(lengths))
+    projections = Projections(app, batch_size=7)
+    view, held = projections.dossiers, []
+    end_batch = view.end_batch
+
+    def recording(cursor: ViewCursor, at_head: bool) -> None:
+        end_batch(cursor, at_head)
+        held.append(view.held_events())
+
+    monkeypatch.setattr(view, "end_batch", recording)
+    projections.runner.run()
+    assert len(held) > 3 and max(held) <= max(lengths) < sum(lengths)  # unbounded, it would hold every person
+    assert _rows(projections) == expected
+
+
+def test_a_deferred_rebuild_within_the_bound_writes_the_same_views(
+    app: PoolingApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _expected_then_emptied(app)
+    monkeypatch.setattr("projections.views.dossiers.EVENTS_HELD", 10)  # less than any person: flushed every batch
+    projections = Projections(app, batch_size=7)
+    deferred = DossierView(app, defer=True)
+    projections.runner.views = [deferred, projections.ledgers]
+    projections.runner.run()
+    with projections.runner.db.transaction() as cursor:
+        deferred.flush(cursor)
+    assert _rows(projections) == expected

@@ -32,6 +32,10 @@ EVENTS_TABLE = "dossier_event_chunks"
 # version): committed with the batch that folded them, so a runner stopped mid-catch-up leaves no row behind for good.
 PENDING_TABLE = "dossier_pending"
 CACHE_SIZE = 50_000
+# The folded events the view's states may hold in memory, cached and waiting together. A folded event costs ~2 KB
+# (a 20-year person, ~262 events, is ~0.5 MB: loadtests/SCALING.md), so 50,000 such persons would be ~25 GB; this
+# bound is ~4 GB. Beyond it the least recently used cached states are dropped, then the waiting dossiers written.
+EVENTS_HELD = 2_000_000
 # A runner that stays behind the head (a steady write load) still writes the waiting dossiers this often.
 SETTLE_SECONDS = 5.0
 
@@ -104,7 +108,7 @@ class DossierView:
             return
         now = time.monotonic()
         overdue = self._waiting_since is not None and now - self._waiting_since > SETTLE_SECONDS
-        if at_head or overdue or len(self._pending) > CACHE_SIZE:
+        if at_head or overdue or len(self._pending) > CACHE_SIZE or self.held_events() > EVENTS_HELD:
             self.settle(cursor)
             return
         if self._waiting_since is None:
@@ -159,6 +163,7 @@ class DossierView:
         self._fresh.clear()
         self._marked.clear()
         self._marks_seen, self._runs_changed, self._waiting_since = True, False, None
+        self._trim()
 
     def flush(self, cursor: ViewCursor) -> None:
         """Write the deferred dossiers and risk facts (each person's state after its last folded event)."""
@@ -171,6 +176,7 @@ class DossierView:
             self._runs.refresh()
             self._write(cursor, self._pending, {})
         self._pending = {}
+        self._trim()
 
     def _committed_state(self, cursor: ViewCursor, person: UUID) -> PersonState:
         """A person's state up to the last event whose row this view committed (its event-row chunks say which)."""
@@ -183,7 +189,9 @@ class DossierView:
         return state
 
     def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None:
-        if self._defer and len(self._pending) + len(events) > CACHE_SIZE:
+        if self._defer and (
+            len(self._pending) + len(events) > CACHE_SIZE or self.held_events() + len(events) > EVENTS_HELD
+        ):
             self.flush(cursor)  # the pending states stay within the cache's most recent entries
         touched: dict[UUID, PersonState] = {}
         chunks: dict[UUID, tuple[int, list[int], list[dict[str, Any]]]] = {}  # first version, reverses, rows
@@ -203,10 +211,32 @@ class DossierView:
             return
         self._pending.update(touched)
         self._write(cursor, {}, chunks)
+        self._trim()
         if not self._defer:
             self._fresh.update(touched)
             if any(isinstance(event, RUN_EVENTS) for _, event in events):
                 self._runs_changed = True  # a national run may have been recorded in this batch
+
+    def held_events(self) -> int:
+        """The folded events the cached and waiting states hold (each state counted once)."""
+        held = sum(len(state.history) for state in self._states.values())
+        return held + sum(
+            len(state.history) for person, state in self._pending.items() if self._states.get(person) is not state
+        )
+
+    def _trim(self) -> None:
+        """Drop the least recently used cached states until the held events are within EVENTS_HELD (a waiting
+        state stays: its dossier is still to be written, and `end_batch` or `process` writes it when too many wait)."""
+        held = self.held_events()
+        if held <= EVENTS_HELD:
+            return
+        for person in list(self._states):  # least recently used first
+            state = self._states[person]
+            if self._pending.get(person) is not state:
+                del self._states[person]
+                held -= len(state.history)
+                if held <= EVENTS_HELD:
+                    return
 
     def write_whole(self, cursor: ViewCursor, states: Mapping[UUID, PersonState]) -> None:
         """Write the rows of persons whose whole stream is folded in `states` (the bulk seeder's shards hold them),
