@@ -28,8 +28,8 @@ from domain.dispatch import PERSON_HANDLERS, RUN_TYPES, run_for_person, start_ru
 from domain.errors import DomainError, UnknownPerson
 from domain.person import Person, person_id
 from domain.registry import RUNS_ID, SETTINGS_ID, CommandKey, CommandRow, NationalRuns, StoreSettings
-from domain.repository import PoolingRepository
-from domain.settings import store_environment
+from domain.repository import EventBoundedCache, PoolingRepository
+from domain.settings import AGGREGATE_CACHE_EVENTS, store_environment
 from domain.stores.encoding import PoolingMapper, StateCompressor
 from domain.transcoding import OrjsonTranscoder
 from standards.codes import ErrorCode
@@ -114,7 +114,7 @@ class PoolingApplication(Application[UUID]):
     def construct_repository(self) -> PoolingRepository:
         """The repository the library would construct from the environment, folding with `project_events`."""
         cache_maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
-        return PoolingRepository(
+        repository = PoolingRepository(
             event_store=self.events,
             snapshot_store=self.snapshots,
             cache_maxsize=int(cache_maxsize) if cache_maxsize else None,
@@ -122,6 +122,10 @@ class PoolingApplication(Application[UUID]):
             fastforward_skipping=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")),
             deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
         )
+        events = self.env.get(AGGREGATE_CACHE_EVENTS)
+        if cache_maxsize and int(cache_maxsize) > 0 and events:
+            repository.cache = EventBoundedCache(int(cache_maxsize), int(events))
+        return repository
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Rows are stored compactly (domain/stores/encoding.py): the state deflated with a shipped dictionary by the

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 DEFAULT_SQLITE_PATH = "var/pooling.sqlite"
+#: The most folded events the aggregate cache holds in all (domain/repository.py `EventBoundedCache`).
+AGGREGATE_CACHE_EVENTS = "POOLING_AGGREGATE_CACHE_EVENTS"
 STORES = {
     "eventsourcing.sqlite": "domain.stores.sqlite:PoolingSQLiteFactory",
     "eventsourcing.postgres": "domain.stores.postgres:PoolingPostgresFactory",
@@ -42,6 +44,8 @@ def store_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     # Persons are cached in memory (checked against the store on every get), without deep copies:
     # the application evicts an aggregate whenever a command fails, so a cached object is always saved state.
     chosen.setdefault("AGGREGATE_CACHE_MAXSIZE", merged.get("AGGREGATE_CACHE_MAXSIZE", "20000"))
+    # ... and at most this many folded events in all (~2 KB each: ~4 GB), whatever the number of persons.
+    chosen.setdefault(AGGREGATE_CACHE_EVENTS, merged.get(AGGREGATE_CACHE_EVENTS, "2000000"))
     chosen.setdefault("DEEPCOPY_FROM_AGGREGATE_CACHE", merged.get("DEEPCOPY_FROM_AGGREGATE_CACHE", "n"))
     # No read-ahead on every cache hit: a stale cached person cannot be saved (the store refuses the version,
     # the application evicts it and retries), so a writer never needs to look for newer events first.

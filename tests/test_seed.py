@@ -174,8 +174,7 @@ def _second_shard_frees_the_first(env: dict[str, str], spec: SeedSpec) -> bool:
     coordinator._start_worker(_Discard())
     coordinator._worker(env, spec, 0)
     app = coordinator._KEPT[0]
-    # a cached person: the library's LRU cache links its entries in a ring (a reference cycle)
-    person = weakref.ref(next(iter(app.repository.cache.cache.values()))[3])
+    person = weakref.ref(app.repository.cache.aggregates()[0])  # a cached person
     del app
     coordinator._worker(env, spec, 1)
     return person() is None

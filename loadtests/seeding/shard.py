@@ -85,6 +85,7 @@ def _capturing_app() -> tuple[PoolingApplication, list[StoredEvent], list[Comman
         "POOLING_SIMULATED": "1",
         # Every person of the shard stays cached: the POPO store could rebuild them, but replaying is slower.
         "AGGREGATE_CACHE_MAXSIZE": "100000000",
+        "POOLING_AGGREGATE_CACHE_EVENTS": "100000000000",
     }
     app = PoolingApplication(env=env)
     captured: list[StoredEvent] = []
