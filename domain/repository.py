@@ -16,8 +16,9 @@ def project_events(aggregate: Any, events: Iterable[Any]) -> Any:
     """The library's `project_aggregate` without its `assert isinstance(event, CanMutateProtocol)`.
 
     That assert checks every event against a runtime-checkable Protocol, which walks the protocol's attributes each
-    time: 38 % of loading 300 persons of ~260 events for a contribution each (cProfile, session 7). Every event
-    here is a library `DomainEvent` subclass, whose `mutate` is what the check looks for."""
+    time (~19 µs an event here): folding decoded events took 42-46 µs an event with it and 9-11 µs without, and
+    loading a person of ~260 events 19-21 ms with it and 12-13 ms without (session 7). Every event here is a
+    library `DomainEvent` subclass, whose `mutate` is what the check looks for."""
     for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate
