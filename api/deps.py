@@ -51,11 +51,7 @@ async def get_application(services: ServicesDep) -> PoolingApplication:
 
 
 async def get_projections(services: ServicesDep) -> GuardedProjections:
-    projections = services.projections
-    kept = services.settings.dossier_cache
-    if projections.documents_kept != kept:  # the setting, applied on first use (api/main.py builds the projections)
-        projections.documents_kept = kept
-    return projections
+    return services.projections
 
 
 ApplicationDep = Annotated[PoolingApplication, Depends(get_application)]

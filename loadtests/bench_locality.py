@@ -49,11 +49,12 @@ def main() -> None:
         seeded(env, spec, workers=2)
     with connect(db) as connection:
         # Seeded persons only: not those `bench_commands --store` enrolled (one event each) on the same store.
-        citizens = [
-            row[0]
-            for row in connection.execute("SELECT citizen_id FROM dossier_view").fetchall()
-            if row[0][2:6] != BENCH_COUNTY
-        ]
+        streams = {
+            citizen: person
+            for citizen, person in connection.execute("SELECT citizen_id, person_id FROM dossier_view").fetchall()
+            if citizen[2:6] != BENCH_COUNTY
+        }
+        citizens = list(streams)
         pages_in_table, rows_in_table = connection.execute(
             "SELECT relpages, reltuples FROM pg_class WHERE relname = 'pooling_events'"
         ).fetchone()
@@ -61,12 +62,9 @@ def main() -> None:
         sampled = random.Random(11).sample(citizens, min(1000, len(citizens)))
         pages, events = [], []
         for citizen in sampled:
-            person = connection.execute(
-                "SELECT person_id FROM dossier_view WHERE citizen_id = %s", (citizen,)
-            ).fetchone()
             found = connection.execute(
                 "SELECT count(*), count(DISTINCT (ctid::text::point)[0]) FROM pooling_events WHERE originator_id = %s",
-                (person[0],),
+                (streams[citizen],),
             ).fetchone()
             events.append(float(found[0]))
             pages.append(float(found[1]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.application import PoolingApplication
+
 USCC = "91350100M000100Y43"
 GUANGDONG_MAN = "440306197901010037"  # DOMAIN §4.5 / §5.3
 MS_LIN = "320583198207222647"  # DOMAIN §12.2
@@ -157,3 +159,11 @@ def ms_lin_back_pays() -> list[dict[str, Any]]:
 def combined() -> list[dict[str, Any]]:
     """Both stories interleaved in recorded order (the simulated clock never goes back)."""
     return sorted(guangdong_man_moves_to_jiangsu() + ms_lin_back_pays(), key=lambda m: m["recorded_at"])
+
+
+def combined_application(env: dict[str, str]) -> PoolingApplication:
+    """An application on the store of `env` with every message of `combined()` submitted."""
+    application = PoolingApplication(env=env)
+    for message in combined():
+        application.submit(message)
+    return application

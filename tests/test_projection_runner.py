@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from scenarios import combined
+from scenarios import combined, combined_application
 
 from domain import events as ev
 from domain.application import PoolingApplication
@@ -22,10 +22,7 @@ from standards.calendar import Month, months_between
 
 @pytest.fixture
 def app(simulated_env: dict[str, str]) -> PoolingApplication:
-    application = PoolingApplication(env=simulated_env)
-    for message in combined():
-        application.submit(message)
-    return application
+    return combined_application(simulated_env)
 
 
 class Everything:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from scenarios import GUANGDONG_MAN, MS_LIN, combined
+from scenarios import GUANGDONG_MAN, MS_LIN, combined, combined_application
 from view_checks import (
     assert_every_event_balances,
     assert_funds_reconcile,
@@ -23,10 +23,7 @@ from standards.calendar import Month
 
 @pytest.fixture
 def app(simulated_env: dict[str, str]) -> PoolingApplication:
-    application = PoolingApplication(env=simulated_env)
-    for message in combined():
-        application.submit(message)
-    return application
+    return combined_application(simulated_env)
 
 
 def known(day: str) -> datetime:

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 from eventsourcing.application import project_aggregate
-from scenarios import combined
+from scenarios import combined_application
 
 from domain.application import PoolingApplication
 from domain.person import person_id
@@ -16,10 +16,7 @@ from domain.repository import EventBoundedCache, PoolingRepository, project_even
 
 @pytest.fixture
 def app(simulated_env: dict[str, str]) -> PoolingApplication:
-    application = PoolingApplication(env=simulated_env)
-    for message in combined():
-        application.submit(message)
-    return application
+    return combined_application(simulated_env)
 
 
 def test_every_person_folds_as_the_librarys_projector_folds_them(app: PoolingApplication) -> None:
@@ -59,10 +56,8 @@ def test_the_repository_keeps_the_environments_cache_settings(simulated_env: dic
 
 def test_the_aggregate_cache_holds_no_more_folded_events_than_its_bound(simulated_env: dict[str, str]) -> None:
     # Two persons of 40 and 54 events: with room for 60 events, the cache keeps only the one used last.
-    app = PoolingApplication(env={**simulated_env, "POOLING_AGGREGATE_CACHE_EVENTS": "60"})
+    app = combined_application({**simulated_env, "POOLING_AGGREGATE_CACHE_EVENTS": "60"})
     try:
-        for message in combined():
-            app.submit(message)
         cache = app.repository.cache
         assert isinstance(cache, EventBoundedCache)
         streams = [person_id(citizen) for _, citizen in app.directory.everyone()]
