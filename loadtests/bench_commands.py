@@ -49,7 +49,17 @@ import httpx
 from api.main import tune_collector
 from domain.application import PoolingApplication
 from loadtests.benchkit import connect as connect_db
-from loadtests.benchkit import cpu_count, fresh_database, percentiles, pg_env, python_speed, seeded, server, tokens
+from loadtests.benchkit import (
+    cpu_count,
+    fresh_database,
+    peak_rss_mb,
+    percentiles,
+    pg_env,
+    python_speed,
+    seeded,
+    server,
+    tokens,
+)
 from loadtests.seeding import SeedSpec
 from projections.queries import FoldCache, Projections
 from standards.identifiers import make_citizen_id
@@ -360,7 +370,8 @@ def main() -> None:
         served = {**env}
         if args.dossier_cache is not None:
             served["POOLING_DOSSIER_CACHE"] = str(args.dossier_cache)
-        with server(served, args.port, key_file, args.workers) as base:
+        pids: list[int] = []
+        with server(served, args.port, key_file, args.workers, pids) as base:
             writer = {"Authorization": f"Bearer {signed['province']}"}
             reader = {"Authorization": f"Bearer {signed['ministry']}"}
 
@@ -436,6 +447,7 @@ def main() -> None:
             ):
                 ok, errors, latencies = drive(args.threads, args.seconds, connect, call)
                 report(name, ok, errors, latencies, args.seconds, target)
+            print(f"  {'server peak RSS':<34} {peak_rss_mb(pids[0]):8,.0f} MB (VmHWM of the server process)")
     for name, tuned in (("as-of in-process", False), ("  collector as served", True)):
         timings = reconstruction(env, citizens[:300], date(2024, 6, 30), collector_tuned=tuned)
         report(name, len(timings), 0, timings, sum(timings), "p99 <= 10 ms")

@@ -8,16 +8,26 @@ person's rows lie on (`ctid`), against the worst case, one page per event (how a
 person out: 262 events on 259 pages, session 6), and the baseline measured in the same table: the fewest pages the person's bytes could fill (the table's rows per page).
 Then times the in-process as-of reconstruction of 300 persons (nothing kept between them), warm, and with
 `--drop-caches` (root only) also cold: after `echo 3 > /proc/sys/vm/drop_caches` and a PostgreSQL restart; once
-under Python's default garbage collector settings, once under those `pooling serve` sets (api.main.tune_collector)."""
+under Python's default garbage collector settings, once under those `pooling serve` sets (api.main.tune_collector).
+Last, for 100 of them: the memory and collector-tracked objects a folded person holds, and the fold of its decoded
+events by the library's projector (the baseline) against `project_events` (domain/repository.py)."""
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import subprocess
 import time
+import tracemalloc
 from datetime import date
+from typing import Any
 
+from eventsourcing.application import project_aggregate
+
+from domain.application import PoolingApplication
+from domain.person import person_id
+from domain.repository import project_events
 from loadtests.bench_commands import BENCH_COUNTY, reconstruction
 from loadtests.benchkit import connect, fresh_database, percentiles, pg_env, python_speed, seeded
 from loadtests.seeding import SeedSpec
@@ -86,6 +96,41 @@ def main() -> None:
             print(f"  {'as-of in-process, cold' + label:<45} {_latency(cold)}")
         warm = percentiles(reconstruction(env, sample, date(2024, 6, 30), collector_tuned=tuned))
         print(f"  {'as-of in-process, warm' + label:<45} {_latency(warm)}")
+    folded_persons(env, sample[:100])
+
+
+def folded_persons(env: dict[str, str], citizens: list[str]) -> None:
+    """What a folded person holds in memory (as the aggregate cache and the dossier view keep it), and the fold of
+    its decoded events by the library's projector (the baseline) and by `project_events` (domain/repository.py)."""
+    app = PoolingApplication(env={**env, "POOLING_SIMULATED": "1"})
+    try:
+        gc.collect()
+        tracked = len(gc.get_objects())
+        tracemalloc.start()
+        persons = [app.repository.get(person_id(citizen)) for citizen in citizens]
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        objects = (len(gc.get_objects()) - tracked) / len(persons)
+        events = sum(person.version for person in persons)
+        print(
+            f"  {'a folded person in memory':<50} {held / len(persons) / 1e6:.2f} MB and {objects:,.0f} tracked "
+            f"objects for {events / len(persons):.0f} events ({held / events / 1000:.1f} KB an event; tracemalloc)"
+        )
+        streams = [list(app.events.get(person.id)) for person in persons]
+        del persons
+        for name, projector in (("library project_aggregate", project_aggregate), ("project_events", project_events)):
+            best = min(_fold_seconds(projector, streams) for _ in range(3))
+            print(f"  {'fold of decoded events, ' + name:<50} {best / events * 1e6:.1f} us an event (best of 3)")
+    finally:
+        app.close()
+
+
+def _fold_seconds(projector: Any, streams: list[list[Any]]) -> float:
+    started = time.perf_counter()
+    for stream in streams:
+        projector(None, stream)
+    return time.perf_counter() - started
 
 
 def _latency(figures: dict[str, float]) -> str:

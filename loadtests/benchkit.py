@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -79,8 +80,11 @@ def cpu_count() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, key_file: str, workers: int = 1) -> Iterator[str]:
-    """`pooling serve` (uvicorn, `workers` processes) on the store of `env`, in a subprocess; yields its base URL."""
+def server(
+    env: dict[str, str], port: int, key_file: str, workers: int = 1, pids: list[int] | None = None
+) -> Iterator[str]:
+    """`pooling serve` (uvicorn, `workers` processes) on the store of `env`, in a subprocess; yields its base URL.
+    `pids`: the server process's id is appended to it (for `peak_rss_mb`)."""
     import subprocess
     import sys
     import urllib.request
@@ -90,6 +94,8 @@ def server(env: dict[str, str], port: int, key_file: str, workers: int = 1) -> I
     if workers > 1:
         command += ["--workers", str(workers)]
     process = subprocess.Popen(command, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if pids is not None:
+        pids.append(process.pid)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -111,7 +117,6 @@ def server(env: dict[str, str], port: int, key_file: str, workers: int = 1) -> I
 def tokens(key_file: str, **roles: dict[str, str]) -> dict[str, str]:
     """Bearer tokens signed with the server's key, one per named role: `tokens(k, ministry={"role": "ministry"})`."""
     from datetime import timedelta
-    from pathlib import Path
 
     from api.auth import issue_token, load_key
 
@@ -141,3 +146,11 @@ def python_speed() -> str:
     for number in range(10_000_000):
         total += number
     return f"python speed: 10 M additions in {time.perf_counter() - started:.2f} s"
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The largest resident memory a running process has had so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise ValueError(f"no VmHWM for process {pid}")
