@@ -24,6 +24,7 @@ from domain.stores import encoding
 from domain.stores.encoding import StateCompressor, decode_state, full_topic
 from loadtests.benchkit import connect, cpu_count, fresh_database, line, seeded
 from loadtests.seeding import SeedSpec
+from loadtests.seeding.stores import SQLiteSeedStore
 
 _STAMP = re.compile(rb'"timestamp":"[^"]*",?')
 
@@ -114,20 +115,12 @@ def main() -> None:
         lite = sqlite3.connect(path)
         lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         count = lite.execute("SELECT count(*) FROM stored_events").fetchone()[0]
-        try:
-            pages = lite.execute(
-                "SELECT sum(pgsize) FROM dbstat WHERE name = 'stored_events' OR name IN "
-                "(SELECT name FROM sqlite_master WHERE tbl_name = 'stored_events' AND type = 'index')"
-            ).fetchone()[0]
-            command_pages = lite.execute(
-                "SELECT sum(pgsize) FROM dbstat WHERE name = 'pooling_commands' OR name IN "
-                "(SELECT name FROM sqlite_master WHERE tbl_name = 'pooling_commands' AND type = 'index')"
-            ).fetchone()[0]
-        except sqlite3.OperationalError:  # dbstat not compiled in
-            pages = command_pages = None
         lite_commands = lite.execute("SELECT count(*) FROM pooling_commands").fetchone()[0]
         lite.close()
-        size = path.stat().st_size
+        store = SQLiteSeedStore(str(path))
+        footprint = store.footprint()
+        store.close()
+        pages, command_pages, size = footprint.events_bytes, footprint.commands_bytes, path.stat().st_size
     if pages:
         line("SQLite bytes/event (table+indexes)", pages / count, "B", baseline, "<= 250 B")
     if command_pages and lite_commands:

@@ -59,6 +59,16 @@ def _view_tables(app: PoolingApplication) -> dict[str, list[tuple[Any, ...]]]:
         return {table: cursor.tuples(f"SELECT * FROM {table} ORDER BY {order}") for table, order in tables.items()}
 
 
+def _assert_footprint(report: Any) -> None:
+    footprint = report.footprint
+    assert footprint is not None
+    if footprint.events_bytes is not None:  # SQLite without `dbstat` knows only its file's size
+        assert footprint.commands_bytes is not None
+        assert footprint.database_bytes >= footprint.events_bytes + footprint.commands_bytes
+        assert 50 < footprint.events_bytes / report.stored_events < 5000
+    assert footprint.database_bytes > 0
+
+
 def _compare(commands_env: dict[str, str], seeded_env: dict[str, str], workers: int) -> None:
     commands = PoolingApplication(env={**commands_env, "POOLING_SIMULATED": "1"})
     report = feed(
@@ -71,6 +81,9 @@ def _compare(commands_env: dict[str, str], seeded_env: dict[str, str], workers: 
     try:
         assert seeded.simulated
         expected, got = _streams(commands), _streams(seeded)
+        # the report counts every stored event, and says what they take on disk
+        assert result.stored_events == result.events == sum(map(len, got.values()))
+        _assert_footprint(result)
         assert set(got) == set(expected)
         for key, rows in expected.items():
             assert got[key] == rows, key
@@ -84,8 +97,10 @@ def _compare(commands_env: dict[str, str], seeded_env: dict[str, str], workers: 
         assert _view_tables(seeded) == _view_tables(commands)
         assert _view_tables(seeded)["dossier_view"] and _view_tables(seeded)["ledger_view"]
         assert _views(seeded) == _views(commands)
-        # a second run finds the seed finished and writes nothing
-        assert seed(seeded_env, SPEC, workers=workers).already_finished
+        # a second run finds the seed finished and writes nothing, and reports the same store
+        again = seed(seeded_env, SPEC, workers=workers)
+        assert again.already_finished and again.events == 0 and again.stored_events == result.stored_events
+        _assert_footprint(again)
     finally:
         commands.close()
         seeded.close()
@@ -308,3 +323,40 @@ def test_a_seed_killed_while_it_builds_its_keys_finishes_when_run_again(
     finally:
         a.close()
         b.close()
+
+
+def test_the_seed_command_reports_its_events_and_its_disk(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+
+    store = tmp_path / "seeded.sqlite"
+    arguments = [
+        "seed",
+        "--persons",
+        "12",
+        "--years",
+        "2",
+        "--first-year",
+        "2024",
+        "--workers",
+        "0",
+        "--db",
+        str(store),
+    ]
+    first = CliRunner().invoke(cli, arguments)
+    assert first.exit_code == 0, first.output
+    app = PoolingApplication(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "POOLING_DB": str(store)})
+    try:
+        events = app.recorder.max_notification_id()
+    finally:
+        app.close()
+    output = " ".join(first.output.split())
+    assert f"{events:,} events written in" in output
+    assert "on disk: database" in output
+    again = CliRunner().invoke(cli, arguments)
+    assert again.exit_code == 0, again.output
+    output = " ".join(again.output.split())
+    assert "already holds this seed" in output and "on disk: database" in output
+    if "B/event" in output:
+        assert f"for {events:,} events" in output

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from api.cli.common import Progress, console
 from api.cli.read_commands import _print_dossier, print_findings, print_ledger
+from api.cli.seed_commands import disk_used
 from domain.application import PoolingApplication
 from loadtests.seeding import SeedReport, SeedSpec, seed
 from projections.audit import generate_key, key_path, load_private_key, seal
@@ -83,6 +84,8 @@ def demo(
             f"({report.events_per_second:,.0f} events/s), with their dossier and ledger views; "
             f"{done.events:,} events left to project"
         )
+        if report.footprint is not None:
+            console.print(disk_used(report.stored_events, report.footprint))
         _show(app, projections, report, last_year)
         console.print(
             f"sealed the log: {sealing.result()} signed checkpoints (key {key}); "

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import time
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from api.cli.common import Progress, console, fail
+
+if TYPE_CHECKING:
+    from loadtests.seeding.stores import Footprint
 
 
 def seed(
@@ -63,9 +67,24 @@ def seed(
             fail(str(error))
     if report.already_finished:
         console.print("the store already holds this seed: nothing to do")
-        return
-    console.print(
-        f"{report.events:,} events written in {report.seconds:.1f} s ({report.events_per_second:,.0f} events/s), "
-        f"{spec.shards} shards on {count} workers"
-        + (f", {report.resumed_shards} resumed" if report.resumed_shards else "")
-    )
+    else:
+        console.print(
+            f"{report.events:,} events written in {report.seconds:.1f} s ({report.events_per_second:,.0f} events/s), "
+            f"{spec.shards} shards on {count} workers"
+            + (f", {report.resumed_shards} resumed" if report.resumed_shards else "")
+        )
+    if report.footprint is not None:
+        console.print(disk_used(report.stored_events, report.footprint))
+
+
+def disk_used(events: int, footprint: Footprint) -> str:
+    """One line: the store's size on disk, and the events table's bytes per event all-in where it is known."""
+    text = f"on disk: database {footprint.database_bytes / 1e9:,.2f} GB"
+    if footprint.events_bytes is not None and events:
+        text += (
+            f"; events table with its indexes {footprint.events_bytes / 1e9:,.2f} GB for {events:,} events "
+            f"= {footprint.events_bytes / events:,.1f} B/event"
+        )
+    if footprint.commands_bytes is not None:
+        text += f"; command log {footprint.commands_bytes / 1e9:,.2f} GB"
+    return text

@@ -20,7 +20,7 @@ from typing import Any
 from domain.application import PoolingApplication
 from loadtests.seeding.runs import run_commands
 from loadtests.seeding.shard import FLUSH_ROWS, run_shard
-from loadtests.seeding.stores import META, open_store, prepare
+from loadtests.seeding.stores import META, Footprint, open_store, prepare
 from loadtests.seeding.views import SEEDED_VIEWS
 from projections.database import RecordingCursor
 from projections.runner import TRACK
@@ -56,6 +56,8 @@ class SeedReport:
     already_finished: bool = False
     refusals: list[dict[str, Any]] = field(default_factory=list)  # messages the command path refused
     planted: dict[str, Any] = field(default_factory=dict)  # what the population planted (loadtests.population)
+    stored_events: int = 0  # the events of the whole seed, this run's and any earlier run's
+    footprint: Footprint | None = None  # what the store takes on disk at the end
 
     @property
     def events_per_second(self) -> float:
@@ -79,6 +81,7 @@ def seed(
         meta = _check_meta(store, env, spec)
         if meta.get("finished"):
             report.already_finished = True
+            report.stored_events, report.footprint = _stored_events(store, spec), store.footprint()
             return report
         done = store.progress()
         pending = [shard for shard in range(spec.shards) if not done.get(shard, {}).get("done")]
@@ -103,7 +106,18 @@ def seed(
     report.events += _finish(env, spec)
     report.refusals, report.planted = _outcomes(env, spec)
     report.seconds = time.perf_counter() - started
+    store = open_store(env)
+    try:
+        report.stored_events, report.footprint = _stored_events(store, spec), store.footprint()
+    finally:
+        store.close()
     return report
+
+
+def _stored_events(store: Any, spec: SeedSpec) -> int:
+    """The seed's events, summed from the shards' progress rows (each committed with the rows it counts)."""
+    progress = store.progress()
+    return sum(int(progress.get(shard, {}).get("events", 0)) for shard in range(spec.shards))
 
 
 def _check_meta(store: Any, env: Mapping[str, str], spec: SeedSpec) -> dict[str, Any]:

@@ -11,8 +11,10 @@ text, not jsonb: the run answers it carries must keep their key order, which is 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -28,6 +30,15 @@ from projections.runner import SEED_META, SEED_PROGRESS
 
 PROGRESS = SEED_PROGRESS  # the projection runner refuses to catch up while the seed is unfinished
 META = SEED_META  # the progress row holding the seed's parameters and whether the run records are written
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What a store takes on disk: the whole database, and the events table with its indexes (None: not known)."""
+
+    database_bytes: int
+    events_bytes: int | None
+    commands_bytes: int | None
 
 
 class SeedStore(Protocol):
@@ -51,6 +62,8 @@ class SeedStore(Protocol):
     def finish_load(self) -> None: ...
 
     def set_clock(self, recorded_at: str) -> None: ...
+
+    def footprint(self) -> Footprint: ...
 
     def close(self) -> None: ...
 
@@ -180,6 +193,16 @@ class PostgresSeedStore:
         with self.connection.transaction():
             self.connection.execute(command_log.CLOCK_UPSERT, (recorded_at,))
 
+    def footprint(self) -> Footprint:
+        """The database's size, and the events' and the command log's tables all-in (heap, TOAST, indexes)."""
+        with self.connection.transaction():
+            found = self.connection.execute(
+                "SELECT pg_database_size(current_database()), pg_total_relation_size(%s), pg_total_relation_size(%s)",
+                (self.table, command_log.TABLE),
+            ).fetchone()
+        assert found is not None
+        return Footprint(int(found[0]), int(found[1]), int(found[2]))
+
     def close(self) -> None:
         self.connection.close()
 
@@ -242,6 +265,24 @@ class SQLiteSeedStore:
 
     def set_clock(self, recorded_at: str) -> None:
         self.connection.execute(command_log.CLOCK_UPSERT.replace("%s", "?"), (recorded_at,))
+
+    def footprint(self) -> Footprint:
+        """The file with its write-ahead log, and the tables' pages where SQLite was built with `dbstat`."""
+        path = self.connection.execute("PRAGMA database_list").fetchone()[2]
+        database = sum(os.path.getsize(name) for name in (path, f"{path}-wal") if os.path.exists(name))
+        return Footprint(database, self._pages_of(self.table), self._pages_of(command_log.TABLE))
+
+    def _pages_of(self, table: str) -> int | None:
+        """The bytes of a table's pages and its indexes' (None without the `dbstat` table)."""
+        try:
+            found = self.connection.execute(
+                "SELECT sum(pgsize) FROM dbstat WHERE name = ? OR name IN "
+                "(SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?)",
+                (table, table),
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return int(found[0] or 0)
 
     def close(self) -> None:
         self.connection.close()
