@@ -132,7 +132,7 @@ class Projections:
         if kept is not None:
             state, rows = kept
         else:
-            with self.runner.db.transaction(commit=False) as cursor:
+            with self._reading() as cursor:  # one statement: it sees a committed prefix of the stream
                 history = self._stream(cursor, person)
             if all(event.recorded_at <= known_at for event in history):
                 state = fold(history)

@@ -83,6 +83,7 @@ def _compare(commands_env: dict[str, str], seeded_env: dict[str, str], workers: 
         expected, got = _streams(commands), _streams(seeded)
         # the report counts every stored event, and says what they take on disk
         assert result.stored_events == result.events == sum(map(len, got.values()))
+        assert result.peak_rss_mb > 10  # a Python process with the application loaded
         _assert_footprint(result)
         assert set(got) == set(expected)
         for key, rows in expected.items():
@@ -353,7 +354,7 @@ def test_the_seed_command_reports_its_events_and_its_disk(tmp_path: Any) -> None
         app.close()
     output = " ".join(first.output.split())
     assert f"{events:,} events written in" in output
-    assert "on disk: database" in output
+    assert "on disk: database" in output and "peak RSS of the largest process" in output
     again = CliRunner().invoke(cli, arguments)
     assert again.exit_code == 0, again.output
     output = " ".join(again.output.split())

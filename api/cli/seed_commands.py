@@ -72,6 +72,7 @@ def seed(
             f"{report.events:,} events written in {report.seconds:.1f} s ({report.events_per_second:,.0f} events/s), "
             f"{spec.shards} shards on {count} workers"
             + (f", {report.resumed_shards} resumed" if report.resumed_shards else "")
+            + f"; peak RSS of the largest process {report.peak_rss_mb / 1024:,.2f} GB"
         )
     if report.footprint is not None:
         console.print(disk_used(report.stored_events, report.footprint))

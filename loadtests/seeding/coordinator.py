@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import gc
 import os
+import resource
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, wait
@@ -58,6 +59,7 @@ class SeedReport:
     planted: dict[str, Any] = field(default_factory=dict)  # what the population planted (loadtests.population)
     stored_events: int = 0  # the events of the whole seed, this run's and any earlier run's
     footprint: Footprint | None = None  # what the store takes on disk at the end
+    peak_rss_mb: float = 0.0  # the largest peak resident memory of this process and its finished workers
 
     @property
     def events_per_second(self) -> float:
@@ -106,12 +108,19 @@ def seed(
     report.events += _finish(env, spec)
     report.refusals, report.planted = _outcomes(env, spec)
     report.seconds = time.perf_counter() - started
+    report.peak_rss_mb = peak_rss_mb()
     store = open_store(env)
     try:
         report.stored_events, report.footprint = _stored_events(store, spec), store.footprint()
     finally:
         store.close()
     return report
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of the largest of this process and the workers it has waited for (Linux: KB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
 def _stored_events(store: Any, spec: SeedSpec) -> int:
