@@ -55,15 +55,30 @@ class ParentGone(Exception):
     """The process that started this shard process has ended: nobody will read what it makes."""
 
 
+def starting_parent() -> int:
+    """The pid of the process that started this one, as multiprocessing recorded it at the start.
+
+    Not `os.getppid()` read later: a parent killed while this process was still importing has already been
+    replaced by a reaper (pid 1, or a subreaper), and a check against that pid never fires (the cause of a
+    replay's workers running on after their parent was killed, session 8)."""
+    parent = multiprocessing.parent_process()
+    return parent.pid if parent is not None and parent.pid is not None else os.getppid()
+
+
+def orphaned(parent: int) -> bool:
+    """Whether the process that started this one (pid `parent`, from `starting_parent`) has ended."""
+    return os.getppid() != parent
+
+
 def range_batches(
     store: LogStore, batch_size: int, stop: int, shard: int, shards: int, positions: Any
 ) -> Iterator[list[Row]]:
     """In a shard process: each batch of the log up to `stop`, cut to the rows of this process's hash range, and
     how far it has read published in `positions` once the caller is done with the batch. Raises ParentGone when
     the parent was killed (a killed audit replay or rebuild must not leave its processes folding on)."""
-    parent = os.getppid()
+    parent = starting_parent()
     for batch in store.scan(batch_size, stop=stop):
-        if os.getppid() != parent:
+        if orphaned(parent):
             raise ParentGone
         yield [row for row in batch if row.stream.int % shards == shard]
         positions[shard] = batch[-1].position

@@ -25,6 +25,7 @@ from loadtests.seeding.stores import META, Footprint, open_store, prepare
 from loadtests.seeding.views import SEEDED_VIEWS
 from projections.database import RecordingCursor
 from projections.runner import TRACK
+from projections.shard_processes import orphaned, starting_parent
 
 Progress = Callable[[int, int, int], None]  # (shard-months, messages, events) just done
 _KEPT: list[Any] = []  # a worker process's shard applications, never freed before the process ends
@@ -203,7 +204,7 @@ def seed_shard(
 def _start_worker(queue: Any) -> None:
     """A worker process's start: the progress queue, and the seed process it reports to."""
     global _QUEUE, _PARENT
-    _QUEUE, _PARENT = queue, os.getppid()
+    _QUEUE, _PARENT = queue, starting_parent()
 
 
 def _worker(env: dict[str, str], spec: SeedSpec, shard: int) -> tuple[int, int]:
@@ -226,7 +227,7 @@ def _worker(env: dict[str, str], spec: SeedSpec, shard: int) -> tuple[int, int]:
     gc.set_threshold(50_000, 20, 100)
 
     def month_done(months: int, count: int, rows: int) -> None:
-        if os.getppid() != _PARENT:  # the seed was killed: nobody reads this shard (a rerun resumes it)
+        if orphaned(_PARENT):  # the seed was killed: nobody reads this shard (a rerun resumes it)
             os._exit(1)
         gc.freeze()
         _QUEUE.put((months, count, rows))
