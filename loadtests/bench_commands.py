@@ -48,10 +48,10 @@ import httpx
 
 from api.main import tune_collector
 from domain.application import PoolingApplication
-from loadtests.benchkit import connect as connect_db
 from loadtests.benchkit import (
     cpu_count,
     fresh_database,
+    month_after,
     peak_rss_mb,
     percentiles,
     pg_env,
@@ -59,6 +59,7 @@ from loadtests.benchkit import (
     seeded,
     server,
     tokens,
+    unit_payers,
 )
 from loadtests.seeding import SeedSpec
 from projections.queries import FoldCache, Projections
@@ -349,21 +350,10 @@ def main() -> None:
     citizens = [citizen for citizen in everyone if citizen[2:6] != BENCH_COUNTY]
     random.Random(7).shuffle(citizens)  # reads spread over the store, not in id order
     recorded_at = (app.now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    # Contributions are recorded in the month after the store's clock, for that month: a rerun on the same store
-    # moves the clock a month on, so nobody has paid that month yet.
-    month_later = (app.now.replace(day=1) + timedelta(days=32)).replace(day=2, hour=1, minute=0, second=0)
-    contributed_at = month_later.strftime("%Y-%m-%dT%H:%M:%SZ")
+    contributed_at = month_after(app.now).strftime("%Y-%m-%dT%H:%M:%SZ")
     app.close()
-    with connect_db(args.store or args.db) as connection:
-        payers = [
-            row[0]
-            for row in connection.execute(
-                "SELECT citizen_id FROM dossier_view WHERE status = 'contributing' "
-                "AND dossier::json->>'insured_unit' = '44' ORDER BY person_id"
-            ).fetchall()
-            if row[0][2:6] != BENCH_COUNTY  # the seeded persons: long streams, not the benchmark's one-event ones
-        ]
-    random.Random(7).shuffle(payers)
+    # the seeded persons: long streams, not the benchmark's one-event ones
+    payers = unit_payers(args.store or args.db, "44", skip_county=BENCH_COUNTY)
     with tempfile.TemporaryDirectory() as folder:
         key_file = str(Path(folder) / "token.key")
         signed = tokens(key_file, province={"role": "province", "unit": "44"}, ministry={"role": "ministry"})

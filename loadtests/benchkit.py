@@ -5,9 +5,11 @@ Benchmarks print figures and the baseline they measured in the same run; none is
 from __future__ import annotations
 
 import os
+import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,27 @@ def seeded(env: dict[str, str], spec: SeedSpec, workers: int | None = None) -> i
         return int(app.recorder.max_notification_id() or 0)
     finally:
         app.close()
+
+
+def month_after(now: datetime) -> datetime:
+    """01:00 UTC on the 2nd of the month after `now`: when a benchmark's contributions for that month are recorded.
+    A simulated store refuses writes recorded before its clock; a rerun finds the clock a month on, and nobody has
+    paid the new month yet."""
+    return (now.replace(day=1) + timedelta(days=32)).replace(day=2, hour=1, minute=0, second=0, microsecond=0)
+
+
+def unit_payers(dbname: str, unit: str, skip_county: str | None = None) -> list[str]:
+    """The citizen IDs of the seeded persons contributing in `unit` by the dossier view (those of county
+    `skip_county`, a benchmark's own one-event persons, left out), shuffled with a fixed seed."""
+    with connect(dbname) as connection:
+        rows = connection.execute(
+            "SELECT citizen_id FROM dossier_view WHERE status = 'contributing' "
+            "AND dossier::json->>'insured_unit' = %s ORDER BY person_id",
+            (unit,),
+        ).fetchall()
+    payers = [row[0] for row in rows if skip_county is None or row[0][2:6] != skip_county]
+    random.Random(7).shuffle(payers)
+    return payers
 
 
 @contextmanager

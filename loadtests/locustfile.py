@@ -4,17 +4,19 @@
     .venv/bin/python -m loadtests.rehearsal --workers 2  # the same, distributed: one master, two workers
 
 Settings (environment, set by loadtests/rehearsal.py): POOLING_TOKEN_KEY_FILE (the server's signing key: tokens
-are issued here with api.auth), LOADTEST_CITIZENS (a file of seeded citizen IDs, one a line), LOADTEST_RECORDED_AT
-(an instant after the store's clock: the store is simulated), LOADTEST_P99_MS (the p99 budget, default 500),
+are issued here with api.auth), LOADTEST_CITIZENS (a file of seeded citizen IDs, one a line), LOADTEST_PAYERS (the
+same for the persons contributing in unit 44), LOADTEST_RECORDED_AT (the instant every write is recorded at: the
+month after the store's clock, which a simulated store requires), LOADTEST_P99_MS (the p99 budget, default 500),
 LOADTEST_SERVER_PID and LOADTEST_RESOURCES (the server process to sample, and the CSV to write).
 
 Weights and rates (a national day scaled down; stated assumptions, not statistics):
 - Citizen, weight 20, one request per 1-3 s: reads their own dossier (the heaviest by count: 500 M insured, the
   app is how they see their account).
 - CaseWorker, weight 5, one request per 1-2 s: a person's dossier as of a past date (folded from the stream).
-- ProvinceSystem, weight 2, one request per 2-4 s: a monthly contribution file (POST /imports, 20 lines of
-  enrollments of new persons), single enrollments (POST /messages) and transfer requests of seeded persons
-  (which the rules may refuse with 409/422: a refusal is a correct answer, not an error).
+- ProvinceSystem, weight 2, one request per 2-4 s: a monthly contribution file (POST /imports, 20 contributions
+  to seeded persons insured in unit 44, for the month being recorded; until session 8 this file held enrollments
+  of new persons), single enrollments (POST /messages) and transfer requests of seeded persons (which the rules
+  may refuse with 409/422: a refusal is a correct answer, not an error).
 - Auditor, weight 1, one request per 3-6 s: the national ledger and a unit's trial balance.
 
 Pass/fail (events.quitting): exit code 1 when more than 0.1 % of requests failed or the p99 of all requests is
@@ -46,6 +48,9 @@ _KEY = load_key(Path(os.environ.get("POOLING_TOKEN_KEY_FILE", "var/token.key")))
 _CITIZENS = [
     line.strip() for line in Path(os.environ.get("LOADTEST_CITIZENS", "var/loadtest/citizens.txt")).read_text().split()
 ]
+_PAYERS = [
+    line.strip() for line in Path(os.environ.get("LOADTEST_PAYERS", "var/loadtest/payers.txt")).read_text().split()
+]
 _RECORDED_AT = os.environ.get("LOADTEST_RECORDED_AT", "2026-01-05T09:00:00Z")
 _NUMBERS = itertools.count(random.SystemRandom().randrange(10**6))  # distinct per process: serials never collide
 
@@ -69,6 +74,22 @@ def _enrollment(number: int) -> dict[str, Any]:
         "category": "worker",
         "recorded_at": _RECORDED_AT,
     }
+
+
+def _contribution(number: int, citizen: str) -> dict[str, Any]:
+    return {
+        "type": "contribution",
+        "serial": f"LT-C-{os.getpid()}-{number}",
+        "unit": "44",
+        "citizen_id": citizen,
+        "period": _RECORDED_AT[:7],
+        "base_fen": 800_000,
+        "recorded_at": _RECORDED_AT,
+    }
+
+
+# The payers in turn, from a random place in the list (processes do not share it).
+_PAYING = itertools.islice(itertools.cycle(_PAYERS), random.SystemRandom().randrange(max(len(_PAYERS), 1)), None)
 
 
 class _Base(HttpUser):
@@ -130,12 +151,15 @@ class ProvinceSystem(_Base):
 
     @task(1)
     def monthly_file(self) -> None:
+        """A file of 20 contributions for the month being recorded, each to a person insured in unit 44 (the next
+        20 of the list, from a random start per process: two processes, or a pass around a short list, may pay a
+        month twice, which the rules refuse with 409, as they would a province's resent file)."""
         import orjson
 
-        lines = b"\n".join(orjson.dumps(_enrollment(next(_NUMBERS))) for _ in range(20))
+        lines = b"\n".join(orjson.dumps(_contribution(next(_NUMBERS), next(_PAYING))) for _ in range(20))
         headers = {**self.headers, "Content-Type": "application/x-ndjson"}
         with self.client.post(
-            "/api/v1/imports", data=lines, headers=headers, name="import file", catch_response=True
+            "/api/v1/imports", data=lines, headers=headers, name="import contribution file", catch_response=True
         ) as response:
             if response.status_code != 202:
                 response.failure(f"{response.status_code}: {response.text[:200]}")

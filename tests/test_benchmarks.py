@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from loadtests.bench_commands import BENCH_COUNTY, enrollment, enrollment_number
 
 
@@ -12,3 +14,35 @@ def test_a_benchmark_person_says_which_enrollment_number_made_it() -> None:
         citizen = enrollment(number, "2026-01-02T03:04:05Z")["citizen_id"]
         assert citizen[2:6] == BENCH_COUNTY
         assert enrollment_number(citizen) == number
+
+
+def test_a_benchmark_records_its_contributions_on_the_2nd_of_the_month_after_the_store_clock() -> None:
+    from datetime import UTC, datetime
+
+    from loadtests.benchkit import month_after
+
+    assert month_after(datetime(2025, 12, 31, 23, 59, 59, 999, tzinfo=UTC)) == datetime(2026, 1, 2, 1, tzinfo=UTC)
+    assert month_after(datetime(2026, 1, 31, 8, tzinfo=UTC)) == datetime(2026, 2, 2, 1, tzinfo=UTC)
+    assert month_after(datetime(2026, 2, 1, tzinfo=UTC)) == datetime(2026, 3, 2, 1, tzinfo=UTC)
+
+
+@pytest.mark.postgres
+def test_the_payers_of_a_unit_are_the_persons_its_dossiers_say_contribute_there(postgres_env: dict[str, str]) -> None:
+    from domain.application import PoolingApplication
+    from loadtests.benchkit import unit_payers
+    from loadtests.seeding import SeedSpec, seed
+    from projections.queries import Projections
+
+    seed(postgres_env, SeedSpec(persons=60, seed=5, first_year=2022, last_year=2025, shards=1), workers=0)
+    app = PoolingApplication(env={**postgres_env, "POOLING_SIMULATED": "1"})
+    try:
+        projections = Projections(app)
+        dossiers = {citizen: projections.dossier(citizen) for _, citizen in app.directory.everyone()}
+    finally:
+        app.close()
+    expected = {c for c, d in dossiers.items() if d["status"] == "contributing" and d["insured_unit"] == "44"}
+    payers = unit_payers(postgres_env["POSTGRES_DBNAME"], "44")
+    assert expected and len(payers) == len(expected) and set(payers) == expected
+    assert unit_payers(postgres_env["POSTGRES_DBNAME"], "44", skip_county=payers[0][2:6]) == [
+        payer for payer in payers if payer[2:6] != payers[0][2:6]
+    ]
