@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import pytest
+from stored_rows import commands as command_rows
+from stored_rows import streams
 
 from domain.application import PoolingApplication
 from domain.stores import commands as command_log
@@ -19,26 +20,6 @@ from projections.runner import SeedInProgress
 from standards.calendar import Month
 
 SPEC = SeedSpec(persons=40, seed=11, first_year=2021, last_year=2025, shards=3, flush_rows=3000)
-
-
-def _streams(app: PoolingApplication) -> dict[Any, list[tuple[int, str, bytes]]]:
-    """Every stream of the store (persons, command records, store-wide aggregates) as its stored rows."""
-    streams: dict[Any, list[tuple[int, str, bytes]]] = defaultdict(list)
-    position = 0
-    while True:
-        batch = app.recorder.select_notifications(position + 1, 5000)
-        for row in batch:
-            streams[row.originator_id].append((row.originator_version, row.topic, bytes(row.state)))
-        if len(batch) < 5000:
-            return {key: sorted(rows) for key, rows in streams.items()}
-        position = batch[-1].id
-
-
-def _commands(app: PoolingApplication) -> list[dict[str, Any]]:
-    """The whole command log, in key order."""
-    with ViewDatabase(app.recorder).transaction(commit=False) as cursor:
-        cursor.execute(f"SELECT {command_log.COLUMNS} FROM {command_log.TABLE} ORDER BY unit, serial")
-        return cursor.fetchall()
 
 
 def _views(app: PoolingApplication) -> tuple[dict[str, Any], dict[str | None, Any]]:
@@ -80,7 +61,7 @@ def _compare(commands_env: dict[str, str], seeded_env: dict[str, str], workers: 
     seeded = PoolingApplication(env={**seeded_env, "POOLING_SIMULATED": "1"})
     try:
         assert seeded.simulated
-        expected, got = _streams(commands), _streams(seeded)
+        expected, got = streams(commands), streams(seeded)
         # the report counts every stored event, and says what they take on disk
         assert result.stored_events == result.events == sum(map(len, got.values()))
         assert result.peak_rss_mb > 10  # a Python process with the application loaded
@@ -88,8 +69,8 @@ def _compare(commands_env: dict[str, str], seeded_env: dict[str, str], workers: 
         assert set(got) == set(expected)
         for key, rows in expected.items():
             assert got[key] == rows, key
-        assert len(_commands(commands)) == report.applied
-        assert _commands(seeded) == _commands(commands)
+        assert len(command_rows(commands)) == report.applied
+        assert command_rows(seeded) == command_rows(commands)
         assert seeded.now == commands.now  # the simulated clock: the latest recorded_at
         # the shards folded the views themselves: at the head of the log, and equal to a catch-up's rows
         head = seeded.recorder.max_notification_id()
@@ -166,8 +147,8 @@ def test_a_killed_seed_resumes_to_the_same_store(tmp_path: Any) -> None:
     assert report.resumed_shards == 1 and not report.already_finished
     a, b = PoolingApplication(env=whole), PoolingApplication(env=resumed)
     try:
-        assert _streams(a) == _streams(b)
-        assert _commands(a) == _commands(b)
+        assert streams(a) == streams(b)
+        assert command_rows(a) == command_rows(b)
         assert _view_tables(a) == _view_tables(b)  # a flush's ledger sums are written once, with its rows
     finally:
         a.close()
@@ -319,8 +300,8 @@ def test_a_seed_killed_while_it_builds_its_keys_finishes_when_run_again(
     assert keys == (2,)
     a, b = PoolingApplication(env=whole), PoolingApplication(env=postgres_env)
     try:
-        assert _streams(a) == _streams(b)
-        assert _commands(a) == _commands(b)
+        assert streams(a) == streams(b)
+        assert command_rows(a) == command_rows(b)
     finally:
         a.close()
         b.close()

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from domain.application import PoolingApplication
 from domain.errors import error_body
+from domain.settings import is_postgres, store_environment
 
 console = Console()
 errors = Console(stderr=True)
@@ -61,10 +62,14 @@ def error_answer(error: Exception) -> dict[str, Any]:
 
 
 @contextmanager
-def application() -> Iterator[PoolingApplication]:
-    """The application on the configured store (POOLING_DB, or the library's PostgreSQL settings)."""
+def application(store: str | None = None) -> Iterator[PoolingApplication]:
+    """The application on the configured store (POOLING_DB, or the library's PostgreSQL settings), or on `store`:
+    a SQLite file, or a database of the configured PostgreSQL server."""
+    env: dict[str, str] | None = None
+    if store is not None:
+        env = {"POSTGRES_DBNAME": store} if is_postgres(store_environment()) else {"POOLING_DB": store}
     try:
-        app = PoolingApplication()
+        app = PoolingApplication(env=env)
     except Exception as error:  # a store that cannot be opened is a one-line failure, not a traceback
         fail(f"cannot open the store: {error}")
     try:

@@ -13,6 +13,7 @@ from rich.table import Table
 from api.cli.common import Progress, application, console, fail, print_json
 from domain.clock import end_of_day
 from domain.errors import DomainError
+from projections.merge import merge_ledgers
 from projections.parallel_rebuild import rebuild_in_processes
 from projections.queries import Projections
 from projections.runner import RebuildInProgress
@@ -131,6 +132,12 @@ def ledger(
         None, "--as-known-at", help="Recorded time T: balances from the events known at T."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the ledger JSON of INTERCHANGE.md."),
+    across: list[str] = typer.Option(
+        None,
+        "--across",
+        help="A store holding one part of a sharded population (SQLite file, or PostgreSQL database when "
+        "PERSISTENCE_MODULE says PostgreSQL); repeat it for every part: the answer is their sum.",
+    ),
 ) -> None:
     """A unit's trial balance or the national balance, by DOMAIN.md's chart of accounts."""
     if unit is not None and unit not in POOLING_UNITS and unit != "00":
@@ -139,8 +146,16 @@ def ledger(
         month = Month.parse(as_of) if as_of else None
     except ValueError:
         fail(f"invalid: --as-of: expected YYYY-MM, got {as_of!r}")
-    with application() as app:
-        answer = Projections(app).ledger(unit, month, _instant(as_known_at))
+    known_at = _instant(as_known_at)
+    if across:
+        answers = []
+        for store in across:
+            with application(store) as app:
+                answers.append(Projections(app).ledger(unit, month, known_at))
+        answer = merge_ledgers(answers)
+    else:
+        with application() as app:
+            answer = Projections(app).ledger(unit, month, known_at)
     if as_json:
         print_json(answer)
         return

@@ -25,11 +25,17 @@ def seed(
     ),
     shards: int = typer.Option(0, "--shards", min=0, help="Person shards (fixed for a seed and its resumptions)."),
     db: str = typer.Option(None, "--db", help="A SQLite file (else POOLING_DB or the PostgreSQL settings)."),
+    parts: int = typer.Option(
+        1, "--parts", min=1, help="Databases the population is sharded across (by stream id); this store is one."
+    ),
+    part: int = typer.Option(0, "--part", min=0, help="Which of the --parts this store holds (0-based)."),
 ) -> None:
     """Seed an empty store (simulated clock) in parallel with COPY; rerun the same command to resume after a kill.
 
     Runs the real command path for each shard of persons in memory and copies its rows into the library's
-    tables; the runs' command records are written last, summed over the shards (loadtests/SCALING.md)."""
+    tables; the runs' command records are written last, summed over the shards (loadtests/SCALING.md). With
+    --parts K --part k the store holds only the persons whose stream id is k modulo K, as one database of a
+    population sharded across K (the national ledger is then the sum of theirs: `pooling ledger --across`)."""
     from loadtests.seeding import SeedSpec
     from loadtests.seeding import seed as run_seed
     from loadtests.seeding.coordinator import SeedMismatch
@@ -38,8 +44,17 @@ def seed(
     if db:
         env["POOLING_DB"] = db
     count = workers or os.cpu_count() or 1
+    if part >= parts:
+        fail(f"--part {part} is not one of the {parts} parts (0 to {parts - 1})")
+    # --shards counts this store's shards; the population is cut into that many per part.
     spec = SeedSpec(
-        persons=persons, seed=seed_, first_year=first_year, last_year=first_year + years - 1, shards=shards or count
+        persons=persons,
+        seed=seed_,
+        first_year=first_year,
+        last_year=first_year + years - 1,
+        shards=(shards or count) * parts,
+        part=part,
+        parts=parts,
     )
     started = time.perf_counter()
     columns = (
@@ -52,7 +67,7 @@ def seed(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("seed", total=spec.months * spec.shards, events=0, rate=0.0)
+        task = bar.add_task("seed", total=spec.months * len(spec.own_shards), events=0, rate=0.0)
         events = 0
 
         def advance(months: int, messages: int, rows: int) -> None:
@@ -70,7 +85,8 @@ def seed(
     else:
         console.print(
             f"{report.events:,} events written in {report.seconds:.1f} s ({report.events_per_second:,.0f} events/s), "
-            f"{spec.shards} shards on {count} workers"
+            f"{len(spec.own_shards)} shards on {count} workers"
+            + (f", part {part} of {parts}" if parts > 1 else "")
             + (f", {report.resumed_shards} resumed" if report.resumed_shards else "")
             + f"; peak RSS of the largest process {report.peak_rss_mb / 1024:,.2f} GB"
         )

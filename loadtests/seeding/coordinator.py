@@ -43,10 +43,30 @@ class SeedSpec:
     last_year: int = 2025
     shards: int = 2
     flush_rows: int = FLUSH_ROWS
+    # A store holding one part of a population sharded across databases (SCALING.md): the persons whose stream
+    # id is `part` modulo `parts`, i.e. the shards congruent to `part` (so `shards` must be a multiple of `parts`).
+    part: int = 0
+    parts: int = 1
+
+    def __post_init__(self) -> None:
+        if self.parts < 1 or not 0 <= self.part < self.parts:
+            raise ValueError(f"part {self.part} of {self.parts}: a part is one of 0..parts-1")
+        if self.shards % self.parts:
+            raise ValueError(f"{self.shards} shards do not split into {self.parts} parts")
 
     @property
     def months(self) -> int:
         return (self.last_year - self.first_year + 1) * 12
+
+    @property
+    def own_shards(self) -> list[int]:
+        """The shards this store holds: all of them, or those of its part."""
+        return list(range(self.part, self.shards, self.parts))
+
+    @property
+    def lead_shard(self) -> int:
+        """The shard that writes the store-wide streams and counts the runs (each part has its own)."""
+        return self.part
 
 
 @dataclass
@@ -87,7 +107,7 @@ def seed(
             report.stored_events, report.footprint = _stored_events(store, spec), store.footprint()
             return report
         done = store.progress()
-        pending = [shard for shard in range(spec.shards) if not done.get(shard, {}).get("done")]
+        pending = [shard for shard in spec.own_shards if not done.get(shard, {}).get("done")]
         report.resumed_shards = sum(1 for shard in pending if shard in done)
         if pending:
             store.begin_load()
@@ -127,7 +147,10 @@ def peak_rss_mb() -> float:
 def _stored_events(store: Any, spec: SeedSpec) -> int:
     """The seed's events, summed from the shards' progress rows (each committed with the rows it counts)."""
     progress = store.progress()
-    return sum(int(progress.get(shard, {}).get("events", 0)) for shard in range(spec.shards))
+    return sum(int(progress.get(shard, {}).get("events", 0)) for shard in spec.own_shards)
+
+
+UNSHARDED = {"part": 0, "parts": 1}
 
 
 def _check_meta(store: Any, env: Mapping[str, str], spec: SeedSpec) -> dict[str, Any]:
@@ -143,7 +166,7 @@ def _check_meta(store: Any, env: Mapping[str, str], spec: SeedSpec) -> dict[str,
             app.close()
         meta = {"spec": wanted, "finished": False}
         store.write(META, [], [], meta)
-    elif meta["spec"] != wanted:
+    elif {**UNSHARDED, **meta["spec"]} != wanted:  # a seed begun before parts existed is one whole part
         raise SeedMismatch(f"the store holds an unfinished seed of {meta['spec']}, not {wanted}")
     return dict(meta)
 
@@ -175,6 +198,7 @@ def seed_shard(
             last_year=spec.last_year,
             shard=shard,
             shards=spec.shards,
+            lead_shard=spec.lead_shard,
             flush_rows=spec.flush_rows,
             on_month=on_month,
             keep=keep,
@@ -268,15 +292,15 @@ def _drain(queue: Any, progress: Progress | None) -> None:
 
 
 def _outcomes(env: Mapping[str, str], spec: SeedSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Every refusal of the seed, shard by shard (a run's in shard 0 only: every shard refuses it alike), and the
-    population's planted facts (every shard planned the whole population)."""
+    """Every refusal of the seed, shard by shard (a run's in the lead shard only: every shard refuses it alike),
+    and the population's planted facts (every shard planned the whole population)."""
     store = open_store(env)
     try:
         progress = store.progress()
     finally:
         store.close()
-    refusals = [refusal for shard in range(spec.shards) for refusal in progress.get(shard, {}).get("refusals", [])]
-    return refusals, dict(progress.get(0, {}).get("planted", {}))
+    refusals = [refusal for shard in spec.own_shards for refusal in progress.get(shard, {}).get("refusals", [])]
+    return refusals, dict(progress.get(spec.lead_shard, {}).get("planted", {}))
 
 
 def _finish(env: Mapping[str, str], spec: SeedSpec) -> int:
@@ -286,12 +310,12 @@ def _finish(env: Mapping[str, str], spec: SeedSpec) -> int:
         progress = store.progress()
         if progress[META].get("finished"):
             return 0
-        if not all(progress.get(shard, {}).get("done") for shard in range(spec.shards)):
+        if not all(progress.get(shard, {}).get("done") for shard in spec.own_shards):
             raise RuntimeError("a shard did not finish")
-        rows = run_commands([progress[shard]["runs"] for shard in range(spec.shards)])
+        rows = run_commands([progress[shard]["runs"] for shard in spec.own_shards])
         # A simulated store's clock: the latest recorded_at of any command, as the command path leaves it.
         clock = max(
-            [str(progress[shard].get("clock", "")) for shard in range(spec.shards)]
+            [str(progress[shard].get("clock", "")) for shard in spec.own_shards]
             + [row.recorded_at.isoformat() for row in rows]
         )
         if clock:

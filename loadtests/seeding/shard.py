@@ -6,8 +6,9 @@ POPO recorder, so every check, rule, hash and encoding is the production code's;
 captured as `StoredEvent`s and command log rows, exactly the rows the SQL recorders would insert.
 
 What a shard must not write: the runs' command log rows (their answers sum over all shards: the coordinator writes
-them from the merged summaries) and, except in shard 0, the store-wide aggregates (store settings, national runs),
-which every shard records identically because they depend only on the run messages and the policy."""
+them from the merged summaries) and, except in the lead shard (shard 0, or the first of a store's part), the
+store-wide aggregates (store settings, national runs), which every shard records identically because they depend
+only on the run messages and the policy."""
 
 from __future__ import annotations
 
@@ -125,12 +126,15 @@ def run_shard(
     on_month: Callable[[int, int], None] | None = None,
     keep: list[Any] | None = None,
     stream_order: bool = True,
+    lead_shard: int = 0,
 ) -> Iterator[MonthOutput]:
     """Apply the shard's messages month by month; yield its rows whenever `flush_rows` are pending (at a month's end).
 
     Deterministic: the same arguments give the same rows, so a resumed shard replays what it already wrote and
     drops it (the caller skips outputs for months it has). `stream_order=False` keeps each flush in log order
-    (the shipped compression dictionaries were trained on rows in that order: domain/stores/dictionary.py)."""
+    (the shipped compression dictionaries were trained on rows in that order: domain/stores/dictionary.py).
+    `lead_shard`: the shard of the store that writes its store-wide streams and counts and refuses the runs."""
+    lead = shard == lead_shard
     app, captured, captured_commands, captured_events = _capturing_app()
     if keep is not None:
         keep.append(app)  # the caller decides when (and whether) the shard's objects are freed
@@ -158,12 +162,12 @@ def run_shard(
                     mine[citizen] = shard_of(person_id(citizen), shards) == shard
                 if mine[citizen]:
                     chosen.append(message)
-            # Runs go to every shard; counted once (in shard 0), the shards' counts add up to the messages sent.
-            counted = len(chosen) if shard == 0 else sum(1 for m in chosen if m["type"] not in RUN_TYPES)
+            # Runs go to every shard; counted once (in the lead shard), the shards' counts add up to the messages sent.
+            counted = len(chosen) if lead else sum(1 for m in chosen if m["type"] not in RUN_TYPES)
             pending.messages += counted
             for is_run, chunk in segments(chosen, BATCH):
                 if is_run:
-                    outcome = _run(app, chunk[0], pending.refusals if shard == 0 else [])
+                    outcome = _run(app, chunk[0], pending.refusals if lead else [])
                     if outcome is not None:
                         run_keys.add((outcome.unit, outcome.serial))
                         pending.runs.append(outcome)
@@ -173,7 +177,7 @@ def run_shard(
                         if not isinstance(answer, dict):
                             pending.refusals.append(_refusal(sent, answer))
             before = len(pending.rows)
-            pending.rows.extend(_keep(captured, shard))
+            pending.rows.extend(_keep(captured, lead))
             pending.commands.extend(row for row in captured_commands if row.key not in run_keys)
             flushed_events.extend(captured_events)
             captured.clear()
@@ -236,8 +240,8 @@ def _stream_order(row: StoredEvent) -> tuple[int, int]:
     return (stream if isinstance(stream, UUID) else UUID(stream)).int, row.originator_version
 
 
-def _keep(rows: list[StoredEvent], shard: int) -> Iterator[StoredEvent]:
+def _keep(rows: list[StoredEvent], lead: bool) -> Iterator[StoredEvent]:
     for row in rows:
-        if shard != 0 and row.originator_id in STORE_WIDE:
+        if not lead and row.originator_id in STORE_WIDE:
             continue
         yield row
