@@ -1,23 +1,32 @@
-"""`make loadtest`: seed a PostgreSQL store, serve it, run the Locust rehearsal headless, then audit the store.
+"""`make loadtest`: seed a PostgreSQL store, serve it, run the Locust rehearsal headless, then audit what the run
+wrote and the whole store.
 
     .venv/bin/python -m loadtests.rehearsal --users 20 --seconds 60 [--workers 2]
     .venv/bin/python -m loadtests.rehearsal --store scale100 --no-audit   # an existing seeded store, as is
 
 Output in var/loadtest/: run_stats.csv, run_stats_history.csv, run_failures.csv (Locust's CSV), report.html,
-resources.csv (server CPU and memory every 2 s), audit/ (the replay's report). Exit status: Locust's (1 when the
-error rate or p99 budget is exceeded, see locustfile.py), or the audit's when that fails."""
+resources.csv (server CPU and memory every 2 s), since.json (the run's check: the chains and stored dossiers of the
+persons it wrote to, and the ledgers moved by exactly its events' postings; projections/audit/since.py), audit/
+(the full replay's report; `--no-audit` skips it, as a 100 M-event store would take hours). Exit status: Locust's
+(1 when the error rate or p99 budget is exceeded, see locustfile.py), else 1 when the run's check or the audit
+fails."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
+import time
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from domain.application import PoolingApplication
 from loadtests.benchkit import cpu_count, fresh_database, month_after, pg_env, seeded, server, unit_payers
 from loadtests.seeding import SeedSpec
+from projections.audit.since import check_since, ledger_answers
 from projections.queries import Projections
 
 OUT = Path("var/loadtest")
@@ -57,7 +66,9 @@ def main() -> int:
     # Every write of the run is recorded at one instant, the month after the store's clock (a simulated store
     # refuses writes recorded before its clock): the province's contribution files pay that month.
     recorded_at = month_after(app.now).strftime("%Y-%m-%dT%H:%M:%SZ")
-    Projections(app).catch_up()  # the views start current, as after a go-live migration's catch-up
+    projections = Projections(app)
+    projections.catch_up()  # the views start current, as after a go-live migration's catch-up
+    since, before = app.recorder.max_notification_id() or 0, ledger_answers(projections, [None, "44", "32"])
     app.close()
     payers = unit_payers(dbname, "44")
     if not payers:
@@ -93,15 +104,36 @@ def main() -> int:
                 worker.wait(timeout=60)
         else:
             code = subprocess.call([*locust, *common], env=child)
+    checked = _check_the_run(env, since, before)
     if args.no_audit:
-        print(f"rehearsal: locust exit {code}; audit replay skipped (--no-audit): no consistency check was made")
-        return code
+        print(
+            f"rehearsal: locust exit {code}; the run's check {'passed' if checked else 'FAILED'}; full audit replay skipped"
+        )
+        return code or (0 if checked else 1)
     audit = subprocess.call(
         [sys.executable, "-c", "from api.cli import app; app()", "audit", "replay", "--out", str(OUT / "audit")],
         env={**os.environ, **env, "POOLING_SIMULATED": "1"},
     )
-    print(f"rehearsal: locust exit {code}, audit replay exit {audit}")
+    print(
+        f"rehearsal: locust exit {code}, the run's check {'passed' if checked else 'FAILED'}, audit replay exit {audit}"
+    )
+    code = code or (0 if checked else 1)
     return code or audit
+
+
+def _check_the_run(env: dict[str, str], since: int, before: dict[str | None, dict[str, Any]]) -> bool:
+    """What the run wrote, audited (projections/audit/since.py), into var/loadtest/since.json; True when it passed."""
+    app = PoolingApplication(env={**env, "POOLING_SIMULATED": "1"})
+    try:
+        started = time.perf_counter()
+        result = check_since(app, since, before)
+    finally:
+        app.close()
+    print(f"rehearsal: the run's check {result.summary()} ({time.perf_counter() - started:.1f} s)")
+    for finding in result.findings[:20]:
+        print(f"  {finding}")
+    (OUT / "since.json").write_text(json.dumps(asdict(result) | {"ok": result.ok}, indent=2) + "\n")
+    return result.ok
 
 
 def _server_pid(port: int) -> int:

@@ -222,7 +222,7 @@ class Projections:
             )
             transit = cursor.fetchone() or {}
         in_transit = int(transit.get("s") or 0) - int(transit.get("r") or 0)
-        return _ledger_answer(unit, as_of, sums, in_transit)
+        return ledger_answer(unit, as_of, sums, in_transit)
 
     def _ledger_replayed(self, unit: str | None, as_of: Month | None, as_known_at: datetime) -> dict[str, Any]:
         """The same answer from the events recorded at or before T (the audit's "as known at")."""
@@ -251,7 +251,7 @@ class Projections:
                 sent += sign * (moved.account_fen + moved.pooled_fen)
             elif isinstance(moved, ev.TransferReceived):
                 received += sign * (moved.account_fen + moved.pooled_fen)
-        answer = _ledger_answer(unit, as_of, sums, sent - received)
+        answer = ledger_answer(unit, as_of, sums, sent - received)
         answer["as_known_at"] = as_known_at.isoformat()
         return answer
 
@@ -319,7 +319,7 @@ class FoldCache:
                 self._kept.popitem(last=False)
 
 
-def _ledger_answer(
+def ledger_answer(
     unit: str | None, as_of: Month | None, sums: dict[str, tuple[int, int]], in_transit: int
 ) -> dict[str, Any]:
     accounts = {}

@@ -10,7 +10,7 @@ from projections.audit.compare import diff_json
 from projections.audit.findings import Finding
 from projections.audit.rebuild import PREFIX
 from projections.audit.store import LogStore
-from projections.queries import Projections, _ledger_answer  # the answers' own shape, so both sides compare alike
+from projections.queries import Projections, ledger_answer  # the answers' own shape, so both sides compare alike
 
 
 def _ledger_rows(store: LogStore, unit: str | None) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def _ledger_rows(store: LogStore, unit: str | None) -> dict[str, Any]:
         sums = {row["account"]: (int(row["dr"]), int(row["cr"])) for row in cursor.fetchall()}
         cursor.execute(f"SELECT SUM(sent_fen) AS s, SUM(received_fen) AS r FROM {PREFIX}ledger_transit_view")
         transit = cursor.fetchone() or {}
-    return _ledger_answer(unit, None, sums, int(transit.get("s") or 0) - int(transit.get("r") or 0))
+    return ledger_answer(unit, None, sums, int(transit.get("s") or 0) - int(transit.get("r") or 0))
 
 
 def units(store: LogStore, prefix: str = PREFIX) -> list[str]:
