@@ -23,7 +23,9 @@ def seed(
     workers: int = typer.Option(
         0, "--workers", min=0, help="Worker processes (default: one per CPU); shards = workers unless --shards."
     ),
-    shards: int = typer.Option(0, "--shards", min=0, help="Person shards (fixed for a seed and its resumptions)."),
+    shards: int = typer.Option(
+        0, "--shards", min=0, help="Person shards of this store (fixed for a seed and its resumptions)."
+    ),
     db: str = typer.Option(None, "--db", help="A SQLite file (else POOLING_DB or the PostgreSQL settings)."),
     parts: int = typer.Option(
         1, "--parts", min=1, help="Databases the population is sharded across (by stream id); this store is one."
