@@ -71,13 +71,15 @@ class Projections:
                 return self.folded_current(citizen_id)
             _, document, rows = stored
             answer: dict[str, Any] = orjson.loads(document)
-            answer["events"] = [orjson.loads(row) for row in rows]
+            answer["events"] = rows
             return answer
         return self.folded(citizen_id, as_of, as_known_at)
 
-    def stored_dossier(self, citizen_id: str, head: int | None = None) -> tuple[int, bytes, list[bytes]] | None:
-        """The stored current dossier as JSON parts (version, the document without `events`, each event row), if
-        it is at the stream's latest version (`head`, read here unless given); None when it is behind (or missing).
+    def stored_dossier(
+        self, citizen_id: str, head: int | None = None
+    ) -> tuple[int, bytes, list[dict[str, Any]]] | None:
+        """The stored current dossier (version, the document's JSON without `events`, each event row), if it is at
+        the stream's latest version (`head`, read here unless given); None when it is behind (or missing).
         UnknownPerson for no stream."""
         person = person_id(citizen_id)
         with self._reading() as cursor:

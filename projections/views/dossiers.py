@@ -319,10 +319,10 @@ class DossierView:
 
 def read_current(
     cursor: ViewCursor, person: str, head: int, table: str = TABLE, events_table: str = EVENTS_TABLE
-) -> tuple[int, bytes, list[bytes]] | None:
+) -> tuple[int, bytes, list[dict[str, Any]]] | None:
     """The stored current dossier of a person if it is at least at stream version `head`: (version, the dossier's
-    JSON without `events`, the JSON of each row of its `events` list, reversed ones marked); else None (no row
-    yet, a row behind the stream, or event rows missing, as in a view built before they were kept)."""
+    JSON without `events`, each row of its `events` list, reversed ones marked); else None (no row yet, a row
+    behind the stream, or event rows missing, as in a view built before they were kept)."""
     cursor.execute(f"SELECT version, dossier FROM {table} WHERE person_id = %s", (person,))
     found = cursor.fetchone()
     if found is None or int(found["version"]) < head:
@@ -349,9 +349,8 @@ def read_current(
     for reversed_version in reversed_versions:
         if 1 <= reversed_version <= version:
             rows[reversed_version - 1]["reversed"] = True
-    texts = [orjson.dumps(row) for row in rows]
     dossier = found["dossier"]
-    return version, dossier.encode() if isinstance(dossier, str) else bytes(dossier), texts
+    return version, dossier.encode() if isinstance(dossier, str) else bytes(dossier), rows
 
 
 def read_risk_facts(cursor: ViewCursor) -> list[dict[str, Any]]:
