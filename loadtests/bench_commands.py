@@ -48,6 +48,7 @@ import httpx
 
 from api.main import tune_collector
 from domain.application import PoolingApplication
+from loadtests import load_messages
 from loadtests.benchkit import (
     cpu_count,
     fresh_database,
@@ -376,17 +377,8 @@ def main() -> None:
                 return client.request("POST", "/api/v1/messages", writer, body)
 
             def contribution(client: Client, n: int) -> int:
-                body = json.dumps(
-                    {
-                        "type": "contribution",
-                        "serial": f"BENCH-C-{contributed_at[:7]}-{n}",
-                        "unit": "44",
-                        "citizen_id": payers[n % len(payers)],
-                        "period": contributed_at[:7],
-                        "base_fen": 800_000,
-                        "recorded_at": contributed_at,
-                    }
-                ).encode()
+                serial = f"BENCH-C-{contributed_at[:7]}-{n}"
+                body = json.dumps(load_messages.contribution(serial, payers[n % len(payers)], contributed_at)).encode()
                 return client.request("POST", "/api/v1/messages", writer, body)
 
             def dossier(client: Client, n: int) -> int:

@@ -40,6 +40,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from api.auth import issue_token, load_key
+from loadtests.load_messages import contribution
 from standards.identifiers import make_citizen_id
 
 REFUSALS = {409, 422, 424}  # the rules said no: the system worked
@@ -72,18 +73,6 @@ def _enrollment(number: int) -> dict[str, Any]:
         "name": "演练",
         "hukou_unit": "44",
         "category": "worker",
-        "recorded_at": _RECORDED_AT,
-    }
-
-
-def _contribution(number: int, citizen: str) -> dict[str, Any]:
-    return {
-        "type": "contribution",
-        "serial": f"LT-C-{os.getpid()}-{number}",
-        "unit": "44",
-        "citizen_id": citizen,
-        "period": _RECORDED_AT[:7],
-        "base_fen": 800_000,
         "recorded_at": _RECORDED_AT,
     }
 
@@ -156,7 +145,10 @@ class ProvinceSystem(_Base):
         month twice, which the rules refuse with 409, as they would a province's resent file)."""
         import orjson
 
-        lines = b"\n".join(orjson.dumps(_contribution(next(_NUMBERS), next(_PAYING))) for _ in range(20))
+        lines = b"\n".join(
+            orjson.dumps(contribution(f"LT-C-{os.getpid()}-{next(_NUMBERS)}", next(_PAYING), _RECORDED_AT))
+            for _ in range(20)
+        )
         headers = {**self.headers, "Content-Type": "application/x-ndjson"}
         with self.client.post(
             "/api/v1/imports", data=lines, headers=headers, name="import contribution file", catch_response=True

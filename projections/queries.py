@@ -66,14 +66,19 @@ class Projections:
         stream's latest version (one indexed query), else the answer is folded, by the definition the stored row
         equals (tests/view_checks.py). `head`: that latest version, when the caller has just read it."""
         if as_of is None and as_known_at is None:
-            stored = self.stored_dossier(citizen_id, head=head)
-            if stored is None:
-                return self.folded_current(citizen_id)
-            _, document, rows = stored
-            answer: dict[str, Any] = orjson.loads(document)
-            answer["events"] = rows
-            return answer
+            stored = self.stored_answer(citizen_id, head=head)
+            return self.folded_current(citizen_id) if stored is None else stored
         return self.folded(citizen_id, as_of, as_known_at)
+
+    def stored_answer(self, citizen_id: str, head: int | None = None) -> dict[str, Any] | None:
+        """The current dossier from the stored view, if it is at the stream's latest version; else None."""
+        stored = self.stored_dossier(citizen_id, head=head)
+        if stored is None:
+            return None
+        _, document, rows = stored
+        answer: dict[str, Any] = orjson.loads(document)
+        answer["events"] = rows
+        return answer
 
     def stored_dossier(
         self, citizen_id: str, head: int | None = None

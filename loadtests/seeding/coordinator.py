@@ -104,7 +104,7 @@ def seed(
         meta = _check_meta(store, env, spec)
         if meta.get("finished"):
             report.already_finished = True
-            report.stored_events, report.footprint = _stored_events(store, spec), store.footprint()
+            _measure_store(store, spec, report)
             return report
         done = store.progress()
         pending = [shard for shard in spec.own_shards if not done.get(shard, {}).get("done")]
@@ -129,25 +129,27 @@ def seed(
     report.events += _finish(env, spec)
     report.refusals, report.planted = _outcomes(env, spec)
     report.seconds = time.perf_counter() - started
-    report.peak_rss_mb = peak_rss_mb()
+    report.peak_rss_mb = largest_peak_rss_mb()
     store = open_store(env)
     try:
-        report.stored_events, report.footprint = _stored_events(store, spec), store.footprint()
+        _measure_store(store, spec, report)
     finally:
         store.close()
     return report
 
 
-def peak_rss_mb() -> float:
+def largest_peak_rss_mb() -> float:
     """The peak resident memory of the largest of this process and the workers it has waited for (Linux: KB)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
-def _stored_events(store: Any, spec: SeedSpec) -> int:
-    """The seed's events, summed from the shards' progress rows (each committed with the rows it counts)."""
+def _measure_store(store: Any, spec: SeedSpec, report: SeedReport) -> None:
+    """The seed's events, summed from the shards' progress rows (each committed with the rows it counts), and what
+    the store takes on disk."""
     progress = store.progress()
-    return sum(int(progress.get(shard, {}).get("events", 0)) for shard in spec.own_shards)
+    report.stored_events = sum(int(progress.get(shard, {}).get("events", 0)) for shard in spec.own_shards)
+    report.footprint = store.footprint()
 
 
 UNSHARDED = {"part": 0, "parts": 1}

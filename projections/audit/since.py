@@ -61,25 +61,27 @@ def check_since(app: Any, since: int, before: Mapping[str | None, dict[str, Any]
     store = LogStore(app)
     decoder = EventDecoder(app)
     result = SinceCheck(since, head=store.head())
-    citizens: dict[UUID, str] = {}
+    streams: set[UUID] = set()
     moved: dict[str | None, tuple[dict[str, list[int]], list[int]]] = {unit: ({}, [0]) for unit in before}
     for rows in store.scan(BATCH, after=since, stop=result.head):
         result.events += len(rows)
         for _, event in decoder.rows([(r.position, r.stream, r.version, r.topic, r.state) for r in rows]):
             if isinstance(event, ev.PersonEvent):
-                citizens.setdefault(event.originator_id, "")
+                streams.add(event.originator_id)
                 _move(moved, event, _original(app, event))
-    for stream in citizens:
-        found = diagnose(stream, store.stream(stream))
-        result.findings.extend(f"chain {stream}: {finding.message}" for finding in found)
-        citizens[stream] = _citizen(app, stream)
-    result.persons = len(citizens)
-    for stream, citizen in citizens.items():
-        stored = projections.stored_dossier(citizen)
+    result.persons = len(streams)
+    for stream in streams:
+        rows = store.stream(stream)
+        result.findings.extend(f"chain {stream}: {finding.message}" for finding in diagnose(stream, rows))
+        first = decoder.one(stream, rows[0].version, rows[0].topic, rows[0].state) if rows else None
+        if not isinstance(first, ev.PersonRegistered):
+            result.findings.append(f"stream {stream}: its first event is not a registration")
+            continue
+        stored = projections.stored_answer(first.citizen_id)
         if stored is None:
-            result.findings.append(f"dossier {citizen}: the stored dossier is behind its stream")
-        elif projections.dossier(citizen) != projections.folded_current(citizen):
-            result.findings.append(f"dossier {citizen}: the stored dossier differs from the fold of {stream}")
+            result.findings.append(f"dossier {first.citizen_id}: the stored dossier is behind its stream")
+        elif stored != projections.folded_current(first.citizen_id):
+            result.findings.append(f"dossier {first.citizen_id}: the stored dossier differs from the fold of {stream}")
     for unit, answer in before.items():
         sums, transit = moved[unit]
         delta = ledger_answer(unit, None, {account: (dr, cr) for account, (dr, cr) in sums.items()}, transit[0])
@@ -119,9 +121,3 @@ def _move(
         amount = sign * (transferred.account_fen + transferred.pooled_fen)
         for unit in moved:  # the transit memo is national in every answer (projections.queries.ledger)
             moved[unit][1][0] += amount if isinstance(transferred, ev.TransferSent) else -amount
-
-
-def _citizen(app: Any, stream: UUID) -> str:
-    for first in app.events.get(stream, lte=1):
-        return str(first.citizen_id)
-    raise ValueError(f"stream {stream} has no first event")
