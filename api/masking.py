@@ -29,8 +29,19 @@ def _mask_name(match: re.Match[str]) -> str:
     return f"{match.group(1)}{value[:1]}{'*' * max(1, len(value) - 1)}{match.group(4)}" if value else match.group(0)
 
 
+# What each pattern above needs to match at all: most log text (an access line's client, method, path, status)
+# has none of it, and one search is cheaper than four substitutions (the access log took ~14 % of a dossier
+# read's CPU in the server, py-spy, session 9).
+_ANY_PERSONAL = re.compile(r"eyJ|(?i:bearer)|name|[0-9]{17}")
+
+
 def mask_personal(text: str) -> str:
     """Everything a log line must not carry whole: tokens, names and citizen IDs."""
+    return text if _ANY_PERSONAL.search(text) is None else mask_every_pattern(text)
+
+
+def mask_every_pattern(text: str) -> str:
+    """`mask_personal` without its shortcut: every substitution tried."""
     text = _BEARER.sub(lambda m: f"{m.group(1)}[token]", _JWT.sub("[token]", text))
     return mask_ids(_NAME.sub(_mask_name, text))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 
 import jwt
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scenarios import GUANGDONG_MAN, MS_LIN, combined
 from test_api_helpers import Harness, assert_error, harness
 from typer.testing import CliRunner
@@ -20,7 +23,7 @@ from typer.testing import CliRunner
 from api.auth import Role, issue_token, load_key, verify_token
 from api.cli import app as cli
 from api.errors import ApiError
-from api.masking import MaskCitizenIds, mask_ids
+from api.masking import MaskCitizenIds, mask_every_pattern, mask_ids, mask_personal
 
 ROLES = ("p44", "p32", "p11", "ministry", "auditor", "citizen_wang", "citizen_lin")
 
@@ -141,6 +144,20 @@ def test_tokens_are_only_minted_for_valid_claims(tmp_path: Path) -> None:
     assert verify_token(key, issue_token(key, "ministry")).issued_by.startswith("ministry:00:")
 
 
+def test_a_verified_token_stays_tied_to_its_key_and_is_refused_once_it_expires(tmp_path: Path) -> None:
+    # verify_token keeps what it verified (api/auth.py): the kept answer must not outlive the token or its key.
+    key, other = load_key(tmp_path / "a" / "token.key"), load_key(tmp_path / "b" / "token.key")
+    token = issue_token(key, "auditor", ttl=timedelta(seconds=2))
+    assert verify_token(key, token).role is Role.AUDITOR
+    assert verify_token(key, token).role is Role.AUDITOR  # the kept answer
+    with pytest.raises(ApiError, match="invalid token"):
+        verify_token(other, token)
+    expires = jwt.decode(token, key, algorithms=["HS256"], issuer="pooling")["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(ApiError, match="expired"):
+        verify_token(key, token)
+
+
 def test_the_token_command_prints_just_a_token(tmp_path: Path) -> None:
     runner = CliRunner()
     env = {"POOLING_TOKEN_KEY_FILE": str(tmp_path / "var" / "token.key")}
@@ -175,6 +192,47 @@ def test_serve_starts_uvicorn_on_the_app_factory(monkeypatch: pytest.MonkeyPatch
         8123,
     )
     assert all(handler["filters"] == ["mask_ids"] for handler in called["log_config"]["handlers"].values())
+
+
+# Pieces of what the masking patterns look for, and of what surrounds it, so that generated text often holds a
+# citizen ID, a JWT, a bearer token or a name key, whole or cut.
+_LOG_PIECES = [
+    "GET ",
+    "/api/v1/persons/",
+    GUANGDONG_MAN,
+    MS_LIN[:12],
+    "11010519491231002x",
+    "0123456789",
+    "eyJ",
+    "eyJhbGciOi.",
+    "abc.def",
+    "Bearer ",
+    "BEARER\t",
+    "bearer",
+    "name",
+    "employer_name",
+    '"name": "',
+    "'name': '",
+    "name='",
+    "王强",
+    '"',
+    "'",
+    " ",
+    "=",
+    ":",
+    ".",
+    "-",
+    "_",
+    "\\",
+    "\n",
+    "X",
+]
+
+
+@given(st.lists(st.sampled_from(_LOG_PIECES), max_size=12).map("".join))
+def test_the_masking_shortcut_never_changes_a_masked_line(text: str) -> None:
+    # mask_personal skips the substitutions when none of their patterns can match; it must give what they give.
+    assert mask_personal(text) == mask_every_pattern(text)
 
 
 def test_log_lines_mask_citizen_ids() -> None:
