@@ -151,13 +151,14 @@ class ViewPosition(BaseModel):
 
 
 class ProjectionStatus(BaseModel):
-    """Each view's position in the log, its lag, and whether this process's follower thread runs."""
+    """Each view's position in the log, its lag, and whether this process's follower thread runs and leads (with
+    several server processes on one PostgreSQL store, one follower folds: projections/follower_lock.py)."""
 
     model_config = example(
         {
             "head": 186,
             "views": {"dossiers": {"position": 186, "lag": 0}, "ledgers": {"position": 186, "lag": 0}},
-            "follower": {"mode": "thread", "running": True, "interval": 1.0, "failures": 0},
+            "follower": {"mode": "thread", "running": True, "interval": 1.0, "failures": 0, "leading": True},
         }
     )
     head: int

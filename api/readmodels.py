@@ -26,6 +26,7 @@ from api.access import has_dealings
 from api.masking import mask_ids
 from domain.errors import UnknownPerson
 from domain.person import person_id
+from projections.follower_lock import FollowerLock
 from projections.queries import FOLD_CACHE_SIZE, Projections
 from standards.interchange import DossierModel
 
@@ -56,12 +57,15 @@ class GuardedProjections(Projections):
     def current_document(self, citizen_id: str) -> CurrentDocument:
         """The current dossier as the response body, with the units that have dealings with the person."""
         person = person_id(citizen_id)
-        (head,) = self.heads(person)
-        if head == 0:
-            raise UnknownPerson(citizen_id)
-        kept = self._kept_document(person, head)
-        if kept is not None:
-            return kept
+        head = None
+        if self._is_kept(person):  # one round trip to see that it is still current
+            (head,) = self.heads(person)
+            if head == 0:
+                raise UnknownPerson(citizen_id)
+            kept = self._kept_document(person, head)
+            if kept is not None:
+                return kept
+        # Else the stream's head, the stored row and its event rows come in one statement (UnknownPerson if none).
         answer = self.dossier(citizen_id, head=head)
         document = CurrentDocument(
             version=len(answer["events"]), body=render_dossier(answer), units=dealing_units(answer)
@@ -73,6 +77,10 @@ class GuardedProjections(Projections):
                 while len(self._documents) > self.documents_kept:
                     self._documents.popitem(last=False)
         return document
+
+    def _is_kept(self, person: UUID) -> bool:
+        with self._documents_lock:
+            return person in self._documents
 
     def _kept_document(self, person: UUID, head: int) -> CurrentDocument | None:
         with self._documents_lock:
@@ -125,6 +133,7 @@ class ProjectionFollower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.failures = 0
+        self.leading = False  # this process's follower holds the store's follower lock (it folds the batches)
 
     def start(self) -> None:
         if self.mode != "thread" or self._thread is not None:
@@ -133,13 +142,21 @@ class ProjectionFollower:
         self._thread.start()
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.projections.catch_up()
-            except Exception as error:
-                # Keep following: a store that is briefly down must not end the read side for good.
-                self.failures += 1
-                log.warning("projection catch-up failed: %s", mask_ids(str(error)))
+        # With several server processes on one PostgreSQL store, one follows (projections/follower_lock.py).
+        lock = FollowerLock(self.projections.runner.db.datastore, self.projections.runner.db.sqlite)
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    self.leading = lock.held()
+                    if self.leading:
+                        self.projections.catch_up()
+                except Exception as error:
+                    # Keep following: a store that is briefly down must not end the read side for good.
+                    self.failures += 1
+                    log.warning("projection catch-up failed: %s", mask_ids(str(error)))
+        finally:
+            self.leading = False
+            lock.release()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()

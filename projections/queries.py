@@ -24,7 +24,7 @@ from projections.postings import postings
 from projections.risk import findings
 from projections.runner import ProjectionRunner
 from projections.runs import RunsHistory
-from projections.views.dossiers import DossierView, read_current, read_risk_facts
+from projections.views.dossiers import DossierView, read_current, read_current_at_head, read_risk_facts
 from projections.views.ledgers import TABLE as LEDGER_TABLE
 from projections.views.ledgers import TRANSIT_TABLE, LedgerView
 from standards.calendar import Month
@@ -89,10 +89,14 @@ class Projections:
         person = person_id(citizen_id)
         with self._reading() as cursor:
             if head is None:
-                head = self._head(cursor, person)
-            if head == 0:
-                raise UnknownPerson(citizen_id)
-            return read_current(cursor, str(person), head)
+                head, found = read_current_at_head(
+                    cursor, str(person), self._stream_key(person), self.runner.db.events_from
+                )
+            else:
+                found = read_current(cursor, str(person), head) if head else None
+        if head == 0:
+            raise UnknownPerson(citizen_id)
+        return found
 
     @contextmanager
     def _reading(self) -> Iterator[ViewCursor]:

@@ -167,7 +167,13 @@ def test_in_external_mode_the_server_never_writes_the_views(simulated_env: dict[
         api.seed(guangdong_man_moves_to_jiangsu()[:3])
         assert api.get("/api/v1/ledgers/national", api.auditor()).json()["debits_fen"] == 0
         status = api.get("/api/v1/projections/status", api.auditor()).json()
-        assert status["follower"] == {"mode": "external", "running": False, "interval": 1.0, "failures": 0}
+        assert status["follower"] == {
+            "mode": "external",
+            "running": False,
+            "interval": 1.0,
+            "failures": 0,
+            "leading": False,
+        }
         assert all(view["position"] == 0 for view in status["views"].values())
         # The other process catches up (here: the projections' own runner, as `project run` does).
         Projections(api.services.app).catch_up()

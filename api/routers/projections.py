@@ -31,5 +31,6 @@ def status(principal: PrincipalDep, services: ServicesDep) -> ProjectionStatus:
             "running": follower.alive,
             "interval": follower.interval,
             "failures": follower.failures,
+            "leading": follower.leading,
         },
     )

@@ -317,26 +317,55 @@ class DossierView:
         return state
 
 
+Current = tuple[int, bytes, list[dict[str, Any]]]
+
+# The dossier row and its event chunks in one statement (one round trip); `{head}` is NULL, or the stream's latest
+# version read from the events table in the same statement. One row per chunk (a seeded person has one).
+_CURRENT = (
+    "SELECT {head}, d.version, d.dossier, c.first_version, c.last_version, c.reverses, c.event_rows "
+    "FROM (SELECT 1 AS one) AS one LEFT JOIN {table} d ON d.person_id = %s "
+    "LEFT JOIN {events_table} c ON c.person_id = d.person_id AND c.first_version <= d.version "
+    "ORDER BY c.first_version"
+)
+
+
 def read_current(
     cursor: ViewCursor, person: str, head: int, table: str = TABLE, events_table: str = EVENTS_TABLE
-) -> tuple[int, bytes, list[dict[str, Any]]] | None:
+) -> Current | None:
     """The stored current dossier of a person if it is at least at stream version `head`: (version, the dossier's
     JSON without `events`, each row of its `events` list, reversed ones marked); else None (no row yet, a row
     behind the stream, or event rows missing, as in a view built before they were kept)."""
-    cursor.execute(f"SELECT version, dossier FROM {table} WHERE person_id = %s", (person,))
-    found = cursor.fetchone()
-    if found is None or int(found["version"]) < head:
+    found = cursor.tuples(_CURRENT.format(head="NULL", table=table, events_table=events_table), (person,))
+    return _current(found, head)
+
+
+def read_current_at_head(
+    cursor: ViewCursor,
+    person: str,
+    stream_key: Any,
+    events_from: str,
+    table: str = TABLE,
+    events_table: str = EVENTS_TABLE,
+) -> tuple[int, Current | None]:
+    """The stream's latest version (0: no stream) and `read_current` at it, in one statement."""
+    latest = f"(SELECT MAX(originator_version) FROM {events_from} WHERE originator_id = %s)"
+    found = cursor.tuples(_CURRENT.format(head=latest, table=table, events_table=events_table), (stream_key, person))
+    head = int(found[0][0] or 0)
+    return head, _current(found, head) if head else None
+
+
+def _current(found: Sequence[tuple[Any, ...]], head: int) -> Current | None:
+    """`read_current`'s answer from the statement's rows."""
+    _, stored_version, dossier, *_ = found[0]
+    if stored_version is None or int(stored_version) < head:
         return None
-    version = int(found["version"])
+    version = int(stored_version)
     # Chunks are written in the dossier's transaction and never removed, so those up to its version are all there.
-    chunks = cursor.tuples(
-        f"SELECT first_version, last_version, reverses, event_rows FROM {events_table} "
-        "WHERE person_id = %s AND first_version <= %s ORDER BY first_version",
-        (person, version),
-    )
     rows: list[dict[str, Any]] = []
     reversed_versions: set[int] = set()
-    for first, last, reverses, chunk in chunks:
+    for _, _, _, first, last, reverses, chunk in found:
+        if first is None:
+            break  # no chunk at all
         if int(first) != len(rows) + 1:
             return None  # a gap: rows missing (a view built before they were kept)
         rows.extend(orjson.loads(chunk))
@@ -349,7 +378,6 @@ def read_current(
     for reversed_version in reversed_versions:
         if 1 <= reversed_version <= version:
             rows[reversed_version - 1]["reversed"] = True
-    dossier = found["dossier"]
     return version, dossier.encode() if isinstance(dossier, str) else bytes(dossier), rows
 
 

@@ -1,0 +1,58 @@
+"""One projection follower per PostgreSQL store, however many server processes run on it.
+
+`pooling serve --workers N` starts N processes, each with a follower thread. Two runners never write a batch twice
+(projections/runner.py takes a row lock and checks the positions), but each folds every batch before it finds
+that out: with two workers under writes, the folding was done twice. A session advisory lock, held on a
+connection of its own for as long as the process follows, lets one follower fold; the others try again at each
+interval and take over when its process ends (PostgreSQL releases the lock with the session). SQLite stores are
+served by one process (api/README.md), so there every follower leads."""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from typing import Any
+
+# A fixed key, the same in every process: advisory locks are per database, so one store has one follower lock.
+FOLLOWER_LOCK_KEY = zlib.crc32(b"pooling projection follower")
+
+
+class FollowerLock:
+    """`held()` is True while this process holds the store's follower lock; it tries to take it (never waits)."""
+
+    def __init__(self, datastore: Any, sqlite: bool) -> None:
+        self.datastore, self.sqlite = datastore, sqlite
+        self._connection: Any = None
+
+    def held(self) -> bool:
+        """Whether this process may follow now: it holds the lock (checked alive), or has just taken it."""
+        if self.sqlite:
+            return True
+        if self._connection is not None:
+            try:
+                self._connection.execute("SELECT 1")
+                return True
+            except Exception:
+                self.release()  # the session is gone, and the lock with it: try to take it again below
+        import psycopg
+
+        pool = self.datastore.pool
+        connection = psycopg.connect(pool.conninfo, **{**pool.kwargs, "autocommit": True})
+        try:
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (FOLLOWER_LOCK_KEY,)).fetchone()
+        except Exception:
+            connection.close()
+            raise
+        taken = bool(row and (row[0] if isinstance(row, tuple) else next(iter(row.values()))))
+        if taken:
+            self._connection = connection
+        else:
+            connection.close()
+        return taken
+
+    def release(self) -> None:
+        """Give the lock up (closing the session releases it)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):  # already broken: its lock is gone with it
+                connection.close()
