@@ -423,11 +423,18 @@ def main() -> None:
                 report(name, ok, errors, latencies, args.seconds, target)
                 report_share("  of which first reads", latencies[: len(citizens)], target)
                 report_share("  of which repeats", latencies[len(citizens) :], target)
+            # The saturated lines start after the persons the paced lines read: the server keeps each rendered
+            # current dossier (POOLING_DOSSIER_CACHE), so starting again at person 0 made those reads repeats.
+            skip = int(args.paced_rate * args.seconds)
             for name, call, target in (
                 ("dossier reads", dossier, ">= 2,000/s, p99 <= 20 ms"),
                 ("as-of dossier (fold)", as_of, "p99 <= 10 ms"),
             ):
-                ok, errors, latencies = drive(args.threads, args.seconds, connect, call)
+
+                def after_paced(client: Client, n: int, call: Callable[[Client, int], int] = call) -> int:
+                    return call(client, skip + n)
+
+                ok, errors, latencies = drive(args.threads, args.seconds, connect, after_paced)
                 report(name, ok, errors, latencies, args.seconds, target)
             print(f"  {'server peak RSS':<34} {peak_rss_mb(pids[0]):8,.0f} MB (VmHWM of the server process)")
     for name, tuned in (("as-of in-process", False), ("  collector as served", True)):

@@ -112,6 +112,7 @@ def server(
     import sys
     import urllib.request
 
+    _check_port_free(port)
     full = {**os.environ, **env, "POOLING_TOKEN_KEY_FILE": key_file, "POOLING_SIMULATED": "1"}
     command = [sys.executable, "-c", "from api.cli import app; app()", "serve", "--port", str(port)]
     if workers > 1:
@@ -135,6 +136,16 @@ def server(
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def _check_port_free(port: int) -> None:
+    """Refuse to start when something already listens on the port: the readiness poll would reach that other
+    server (an earlier benchmark's, still running) and every request would be refused with its key (401)."""
+    import socket
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is in use (another server still running?): choose another with --port")
 
 
 def tokens(key_file: str, **roles: dict[str, str]) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from loadtests.bench_commands import BENCH_COUNTY, enrollment, enrollment_number
@@ -46,3 +48,18 @@ def test_the_payers_of_a_unit_are_the_persons_its_dossiers_say_contribute_there(
     assert unit_payers(postgres_env["POSTGRES_DBNAME"], "44", skip_county=payers[0][2:6]) == [
         payer for payer in payers if payer[2:6] != payers[0][2:6]
     ]
+
+
+def test_a_benchmark_server_refuses_a_port_another_server_holds(tmp_path: Path) -> None:
+    # An earlier run's server still on the port would answer the readiness poll, and every request of the new run
+    # would be refused with the other server's key (401): it happened in session 9.
+    import socket
+
+    from loadtests.benchkit import server
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(RuntimeError, match=f"port {port} is in use"), server({}, port, str(tmp_path)):
+            pass
