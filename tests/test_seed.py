@@ -340,5 +340,6 @@ def test_the_seed_command_reports_its_events_and_its_disk(tmp_path: Any) -> None
     assert again.exit_code == 0, again.output
     output = " ".join(again.output.split())
     assert "already holds this seed" in output and "on disk: database" in output
+    assert "shard-months" in first.output and "shard-months" not in again.output  # no empty progress bar
     if "B/event" in output:
         assert f"for {events:,} events" in output

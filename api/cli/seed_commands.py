@@ -69,14 +69,15 @@ def seed(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("seed", total=spec.months * len(spec.own_shards), events=0, rate=0.0)
+        # Shown from the first shard-month: a rerun on a finished store has nothing to show.
+        task = bar.add_task("seed", total=spec.months * len(spec.own_shards), events=0, rate=0.0, visible=False)
         events = 0
 
         def advance(months: int, messages: int, rows: int) -> None:
             nonlocal events
             events += rows
             rate = events / max(time.perf_counter() - started, 1e-9)
-            bar.update(task, advance=months, events=events, rate=rate)
+            bar.update(task, advance=months, events=events, rate=rate, visible=True)
 
         try:
             report = run_seed(env, spec, workers=count, progress=advance)
