@@ -4,7 +4,7 @@
 (projections/runner.py takes a row lock and checks the positions), but each folds every batch before it finds
 that out: with two workers under writes, the folding was done twice. A session advisory lock, held on a
 connection of its own for as long as the process follows, lets one follower fold; the others try again at each
-interval and take over when its process ends (PostgreSQL releases the lock with the session). SQLite stores are
+interval on a session of their own and take over when its process ends (PostgreSQL releases the lock with the session). SQLite stores are
 served by one process (api/README.md), so there every follower leads."""
 
 from __future__ import annotations
@@ -22,37 +22,35 @@ class FollowerLock:
 
     def __init__(self, datastore: Any, sqlite: bool) -> None:
         self.datastore, self.sqlite = datastore, sqlite
-        self._connection: Any = None
+        self._connection: Any = None  # this process's session for the lock, kept between tries
+        self._holding = False
 
     def held(self) -> bool:
-        """Whether this process may follow now: it holds the lock (checked alive), or has just taken it."""
+        """Whether this process may follow now: it holds the lock (its session checked alive), or has just taken it."""
         if self.sqlite:
             return True
-        if self._connection is not None:
-            try:
-                self._connection.execute("SELECT 1")
-                return True
-            except Exception:
-                self.release()  # the session is gone, and the lock with it: try to take it again below
-        import psycopg
-
-        pool = self.datastore.pool
-        connection = psycopg.connect(pool.conninfo, **{**pool.kwargs, "autocommit": True})
         try:
-            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (FOLLOWER_LOCK_KEY,)).fetchone()
+            if self._holding:
+                self._session().execute("SELECT 1")
+                return True
+            row = self._session().execute("SELECT pg_try_advisory_lock(%s)", (FOLLOWER_LOCK_KEY,)).fetchone()
         except Exception:
-            connection.close()
+            self.release()  # the session is gone, and the lock with it: the next try opens another
             raise
-        taken = bool(row and (row[0] if isinstance(row, tuple) else next(iter(row.values()))))
-        if taken:
-            self._connection = connection
-        else:
-            connection.close()
-        return taken
+        self._holding = bool(row and (row[0] if isinstance(row, tuple) else next(iter(row.values()))))
+        return self._holding
+
+    def _session(self) -> Any:
+        if self._connection is None:
+            import psycopg
+
+            pool = self.datastore.pool
+            self._connection = psycopg.connect(pool.conninfo, **{**pool.kwargs, "autocommit": True})
+        return self._connection
 
     def release(self) -> None:
         """Give the lock up (closing the session releases it)."""
-        connection, self._connection = self._connection, None
+        connection, self._connection, self._holding = self._connection, None, False
         if connection is not None:
             with contextlib.suppress(Exception):  # already broken: its lock is gone with it
                 connection.close()

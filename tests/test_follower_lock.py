@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
+import psycopg
 import pytest
 from scenarios import guangdong_man_moves_to_jiangsu
 
@@ -88,7 +89,15 @@ def test_the_lock_is_held_once_and_comes_back_when_released(postgres_env: dict[s
         assert not locks[1].held()
         locks[0].release()
         assert locks[1].held() and not locks[0].held()
-        locks[1].release()
+        # The holder's session dies (a restart, a killed backend): it no longer leads, and the lock is free again.
+        backend = locks[1]._session().info.backend_pid
+        with psycopg.connect(locks[0].datastore.pool.conninfo, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        with pytest.raises(psycopg.OperationalError):
+            locks[1].held()
+        assert eventually(locks[0].held, seconds=5)  # once the killed backend has exited
+        assert not locks[1].held()
+        locks[0].release()
     finally:
         for app in apps:
             app.close()
