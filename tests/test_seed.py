@@ -143,8 +143,15 @@ def test_a_killed_seed_resumes_to_the_same_store(tmp_path: Any) -> None:
     with pytest.raises(SeedInProgress):  # the shards' ledger sums would be counted twice
         Projections(partial).catch_up()
     partial.close()
-    report = seed(resumed, spec, workers=0)
+    counted = 0
+
+    def count_months(done: int, messages: int, events: int) -> None:
+        nonlocal counted
+        counted += done
+
+    report = seed(resumed, spec, workers=0, progress=count_months)
     assert report.resumed_shards == 1 and not report.already_finished
+    assert counted == spec.months * len(spec.own_shards)  # the shard done before the kill counts too: the bar ends full
     a, b = PoolingApplication(env=whole), PoolingApplication(env=resumed)
     try:
         assert streams(a) == streams(b)

@@ -120,6 +120,9 @@ def seed(
         if progress is not None:
             progress(months, messages, events)
 
+    finished_months = (len(spec.own_shards) - len(pending)) * spec.months
+    if finished_months:
+        counting(finished_months, 0, 0)  # shards done before a kill: the progress bar starts where they left it
     if count == 0:
         for shard in pending:
             _messages, events = seed_shard(dict(env), spec, shard, counting)
