@@ -153,7 +153,7 @@ class ProjectionFollower:
                 except Exception as error:
                     # Keep following: a store that is briefly down must not end the read side for good.
                     self.failures += 1
-                    log.warning("projection catch-up failed: %s", mask_ids(str(error)))
+                    log.warning("projection follower failed (lock or catch-up): %s", mask_ids(str(error)))
         finally:
             self.leading = False
             lock.release()

@@ -4,8 +4,8 @@
 (projections/runner.py takes a row lock and checks the positions), but each folds every batch before it finds
 that out: with two workers under writes, the folding was done twice. A session advisory lock, held on a
 connection of its own for as long as the process follows, lets one follower fold; the others try again at each
-interval on a session of their own and take over when its process ends (PostgreSQL releases the lock with the session). SQLite stores are
-served by one process (api/README.md), so there every follower leads."""
+interval on a session of their own and take over when its process ends (PostgreSQL releases the lock with the
+session). SQLite stores are served by one process (api/README.md), so there every follower leads."""
 
 from __future__ import annotations
 
@@ -33,19 +33,22 @@ class FollowerLock:
             if self._holding:
                 self._session().execute("SELECT 1")
                 return True
-            row = self._session().execute("SELECT pg_try_advisory_lock(%s)", (FOLLOWER_LOCK_KEY,)).fetchone()
+            (taken,) = self._session().execute("SELECT pg_try_advisory_lock(%s)", (FOLLOWER_LOCK_KEY,)).fetchone()
         except Exception:
             self.release()  # the session is gone, and the lock with it: the next try opens another
             raise
-        self._holding = bool(row and (row[0] if isinstance(row, tuple) else next(iter(row.values()))))
+        self._holding = bool(taken)
         return self._holding
 
     def _session(self) -> Any:
         if self._connection is None:
             import psycopg
+            from psycopg.rows import tuple_row
 
             pool = self.datastore.pool
-            self._connection = psycopg.connect(pool.conninfo, **{**pool.kwargs, "autocommit": True})
+            self._connection = psycopg.connect(
+                pool.conninfo, **{**pool.kwargs, "autocommit": True, "row_factory": tuple_row}
+            )
         return self._connection
 
     def release(self) -> None:
