@@ -329,6 +329,11 @@ def main() -> None:
     parser.add_argument("--dossier-cache", type=int, default=None, help="POOLING_DOSSIER_CACHE of the server")
     parser.add_argument("--paced-rate", type=float, default=50, help="requests/s of the paced latency lines")
     parser.add_argument(
+        "--reads-only",
+        action="store_true",
+        help="skip the command lines: the read lines on a server that has taken no write (persons it holds)",
+    )
+    parser.add_argument(
         "--store",
         default=None,
         help="an existing seeded PostgreSQL database to read (not dropped, not seeded; the commands add persons)",
@@ -405,8 +410,9 @@ def main() -> None:
                     + note
                 )
 
-            write_line("commands (enrollments)", command)
-            if payers:
+            if not args.reads_only:
+                write_line("commands (enrollments)", command)
+            if payers and not args.reads_only:
                 write_line(
                     "contributions (seeded)",
                     contribution,
