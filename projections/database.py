@@ -28,6 +28,21 @@ class ViewCursor:
         if rows:
             self._cursor.executemany(self._sql(statement), [tuple(row) for row in rows])
 
+    def insert_many(self, insert: str, types: Sequence[str], rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+        """`insert` (`INSERT INTO t (a, b)`) of many rows, then `tail` (an `ON CONFLICT` clause).
+
+        On PostgreSQL the rows go as one array per column in a single statement: a batch's thousands of ledger sums
+        then cost one statement to parse and plan instead of one each (`types` are the columns' SQL types)."""
+        if not rows:
+            return
+        if self._sqlite:
+            self.executemany(f"{insert} VALUES ({', '.join(['%s'] * len(types))}) {tail}", rows)
+            return
+        arrays = ", ".join(f"%b::{column_type}[]" for column_type in types)
+        self.execute(
+            f"{insert} SELECT * FROM unnest({arrays}) {tail}", [list(column) for column in zip(*rows, strict=True)]
+        )
+
     def tuples(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a query and return plain tuples (no mapping per row: for reading many rows), in the same transaction."""
         if self._sqlite:
@@ -58,14 +73,19 @@ class RecordingCursor(ViewCursor):
 
     def __init__(self, sqlite: bool) -> None:
         super().__init__(None, sqlite)
-        self.writes: list[tuple[bool, str, Any]] = []
+        self.writes: list[tuple[str, tuple[Any, ...]]] = []  # (the cursor method, its arguments)
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.writes.append((False, statement, tuple(params)))
+        self.writes.append(("execute", (statement, tuple(params))))
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.writes.append((True, statement, [tuple(row) for row in rows]))
+            self.writes.append(("executemany", (statement, [tuple(row) for row in rows])))
+
+    def insert_many(self, insert: str, types: Sequence[str], rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+        # Kept whole: the real cursor's dialect decides the statement's form.
+        if rows:
+            self.writes.append(("insert_many", (insert, tuple(types), [tuple(row) for row in rows], tail)))
 
     def fetchall(self) -> list[dict[str, Any]]:
         raise TypeError("a recording cursor has nothing to read")
@@ -78,11 +98,8 @@ class RecordingCursor(ViewCursor):
 
     def replay(self, cursor: ViewCursor) -> None:
         """Give the recorded writes, in order, to a real cursor."""
-        for many, statement, params in self.writes:
-            if many:
-                cursor.executemany(statement, params)
-            else:
-                cursor.execute(statement, params)
+        for method, arguments in self.writes:
+            getattr(cursor, method)(*arguments)
 
 
 class ViewDatabase:

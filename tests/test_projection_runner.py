@@ -12,7 +12,7 @@ from scenarios import combined, combined_application
 
 from domain import events as ev
 from domain.application import PoolingApplication
-from projections.database import ViewCursor
+from projections.database import RecordingCursor, ViewCursor
 from projections.parallel_rebuild import rebuild_in_processes
 from projections.queries import Projections
 from projections.runner import ProjectionRunner, RebuildInProgress
@@ -392,3 +392,39 @@ def test_a_deferred_rebuild_within_the_bound_writes_the_same_views(
     with projections.runner.db.transaction() as cursor:
         deferred.flush(cursor)
     assert _rows(projections) == expected
+
+
+def test_many_rows_in_one_statement_add_up_as_row_by_row(app: PoolingApplication) -> None:
+    """`insert_many` (one statement of arrays on PostgreSQL), given directly or recorded and replayed, adds into
+    existing rows and inserts new ones as row-by-row upserts would, on either database."""
+    db = ProjectionRunner(app, []).db
+    upsert = "ON CONFLICT (unit, month) DO UPDATE SET fen = sums_check.fen + excluded.fen"
+    with db.transaction() as cursor:
+        cursor.execute(
+            "CREATE TABLE sums_check (unit TEXT NOT NULL, month TEXT NOT NULL, fen BIGINT NOT NULL, "
+            "PRIMARY KEY (unit, month))"
+        )
+        cursor.insert_many(
+            "INSERT INTO sums_check (unit, month, fen)",
+            ("text", "text", "bigint"),
+            [("u1", "2024-01", 5), ("u2", "2024-01", 3_000_000_000_000)],
+            upsert,
+        )
+        recorded = RecordingCursor(
+            sqlite=not db.sqlite
+        )  # the recording keeps no dialect: the replaying cursor's counts
+        recorded.insert_many(
+            "INSERT INTO sums_check (unit, month, fen)",
+            ("text", "text", "bigint"),
+            [("u1", "2024-01", -2), ("u3", "2024-02", 7)],
+            upsert,
+        )
+        recorded.insert_many("INSERT INTO sums_check (unit, month, fen)", ("text", "text", "bigint"), [], upsert)
+        recorded.replay(cursor)
+        found = cursor.tuples("SELECT unit, month, fen FROM sums_check ORDER BY unit")
+        cursor.execute("DROP TABLE sums_check")
+    assert [tuple(row) for row in found] == [
+        ("u1", "2024-01", 3),
+        ("u2", "2024-01", 3_000_000_000_000),
+        ("u3", "2024-02", 7),
+    ]

@@ -62,17 +62,19 @@ class LedgerView:
                 transit.setdefault(month, [0, 0])[0] += sign * (moved.account_fen + moved.pooled_fen)
             elif isinstance(moved, ev.TransferReceived):
                 transit.setdefault(month, [0, 0])[1] += sign * (moved.account_fen + moved.pooled_fen)
-        cursor.executemany(
-            f"INSERT INTO {self.table} (unit, account, month, debit_fen, credit_fen) VALUES (%s, %s, %s, %s, %s) "
+        cursor.insert_many(
+            f"INSERT INTO {self.table} (unit, account, month, debit_fen, credit_fen)",
+            ("text", "text", "text", "bigint", "bigint"),
+            [(unit, account, month, dr, cr) for (unit, account, month), (dr, cr) in sorted(sums.items())],
             f"ON CONFLICT (unit, account, month) DO UPDATE SET debit_fen = {self.table}.debit_fen + excluded.debit_fen, "
             f"credit_fen = {self.table}.credit_fen + excluded.credit_fen",
-            [(unit, account, month, dr, cr) for (unit, account, month), (dr, cr) in sorted(sums.items())],
         )
-        cursor.executemany(
-            f"INSERT INTO {self.transit_table} (month, sent_fen, received_fen) VALUES (%s, %s, %s) "
+        cursor.insert_many(
+            f"INSERT INTO {self.transit_table} (month, sent_fen, received_fen)",
+            ("text", "bigint", "bigint"),
+            [(month, sent, received) for month, (sent, received) in sorted(transit.items())],
             f"ON CONFLICT (month) DO UPDATE SET sent_fen = {self.transit_table}.sent_fen + excluded.sent_fen, "
             f"received_fen = {self.transit_table}.received_fen + excluded.received_fen",
-            [(month, sent, received) for month, (sent, received) in sorted(transit.items())],
         )
 
     @staticmethod
