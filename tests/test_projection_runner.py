@@ -428,3 +428,25 @@ def test_many_rows_in_one_statement_add_up_as_row_by_row(app: PoolingApplication
         ("u2", "2024-01", 3_000_000_000_000),
         ("u3", "2024-02", 7),
     ]
+
+
+def test_a_catch_up_of_interleaved_streams_that_do_not_fit_reads_each_stream_from_the_store_at_most_once(
+    app: PoolingApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A month-ordered log (every person every month) with more persons than the view may hold: a person met
+    without its state is not folded from its stream there and then (once per event: quadratic in the stream's
+    length), but once, when the waiting dossiers are written at the head of the log."""
+    monkeypatch.setattr("projections.views.dossiers.SETTLE_SECONDS", 3600.0)
+    expected = _expected_then_emptied(app)
+    persons = {person for person, _ in app.directory.everyone()}
+    monkeypatch.setattr("projections.views.dossiers.EVENTS_HELD", 2)  # no person's state stays held
+    read: list[Any] = []
+    select_streams, get = app.recorder.select_streams, app.events.get
+    monkeypatch.setattr(app.recorder, "select_streams", lambda ids: read.extend(ids) or select_streams(ids))
+    monkeypatch.setattr(app.events, "get", lambda stream, **kw: read.append(stream) or get(stream, **kw))
+    projections = Projections(app, batch_size=3)
+    done = projections.runner.run()
+    assert done.batches > 10 * len(persons)  # every person's events spread over many batches
+    assert _rows(projections) == expected
+    person_reads = [stream for stream in read if stream in persons]  # (the national runs' stream is read too)
+    assert person_reads and len(person_reads) == len(set(person_reads))

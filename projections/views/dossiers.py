@@ -5,10 +5,11 @@ equals `build_dossier(fold(stream), ...)` for those two times (a test checks it 
 
 from __future__ import annotations
 
+import os
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
 from uuid import UUID
 
 import orjson
@@ -18,6 +19,7 @@ from domain.clock import recorded_date
 from domain.registry import NationalRuns
 from domain.state import PersonState
 from projections.database import ViewCursor
+from projections.decoding import EventDecoder
 from projections.dossier import build_dossier, event_rows_unmarked
 from projections.risk import risk_facts
 from projections.runs import RunsHistory
@@ -35,9 +37,16 @@ CACHE_SIZE = 50_000
 # The folded events the view's states may hold in memory, cached and waiting together. A folded event costs ~2 KB
 # (a 20-year person, ~262 events, is ~0.5 MB: loadtests/SCALING.md), so 50,000 such persons would be ~25 GB; this
 # bound is ~4 GB. Beyond it the least recently used cached states are dropped, then the waiting dossiers written.
-EVENTS_HELD = 2_000_000
-# A runner that stays behind the head (a steady write load) still writes the waiting dossiers this often.
+# POOLING_VIEW_EVENTS_HELD sets it for a process (and the processes it starts) with less or more memory to give.
+EVENTS_HELD = int(os.environ.get("POOLING_VIEW_EVENTS_HELD") or 2_000_000)
+# A runner that stays behind the head (a steady write load) still writes the waiting dossiers it holds this often,
+# or less often, so that it spends at most 1 / (1 + SETTLE_SPACING) of its time on them: far behind, as in a
+# rebuild, each such write rewrites the dossiers of every person the batches keep touching.
 SETTLE_SECONDS = 5.0
+SETTLE_SPACING = 4.0
+# Persons folded from the store per query, and named per statement, when waiting dossiers are written.
+STORE_GROUP = 500
+WRITE_GROUP = 2_000  # dossiers built per statement
 
 
 class DossierView:
@@ -57,13 +66,16 @@ class DossierView:
         self.events_table, self.pending_table = f"{prefix}{EVENTS_TABLE}", f"{prefix}{PENDING_TABLE}"
         self._states: OrderedDict[UUID, PersonState] = OrderedDict()
         self._runs = RunsHistory(app)
+        self._decoder = EventDecoder(app)  # for streams folded from the store, as the library's mapper decodes them
         self._defer = defer
         self._pending: dict[UUID, PersonState] = {}  # persons whose dossier row is not yet written
-        self._lost: set[UUID] = set()  # deferred: pending persons whose folded state `forget` dropped
+        self._lost: set[UUID] = set()  # deferred: persons met without their state in memory: folded at `flush`
+        self._unfolded: set[UUID] = set()  # met without their state in memory in the open transaction: to be marked
         self._fresh: set[UUID] = set()  # pending persons folded in the open transaction
         self._marked: set[UUID] = set()  # pending persons this runner has marked as waiting
         self._marks_seen = False  # whether this process has written the dossiers an earlier runner left marked
         self._waiting_since: float | None = None
+        self._settle_cost = 0.0  # seconds the last write of held dossiers took (behind the head)
         self._runs_changed = False  # a national run was folded since the dossiers were last written
 
     def create(self, cursor: ViewCursor) -> None:
@@ -97,32 +109,47 @@ class DossierView:
         else:
             self._marks_seen = False  # the committed marks name who still waits
         self._pending.clear()
+        self._unfolded.clear()
         self._fresh.clear()
         self._marked.clear()
         self._waiting_since = None
 
     def end_batch(self, cursor: ViewCursor, at_head: bool) -> None:
-        """After each batch the runner commits: at the head of the log (or with too many waiting) write the waiting
-        dossiers; behind it, only mark the persons this batch folded first, in the batch's own transaction."""
+        """After each batch the runner commits: at the head of the log write every waiting dossier; behind it, write
+        those whose states are in memory when they are too many or have waited too long, and mark the rest as
+        waiting, in the batch's own transaction."""
         if self._defer or not self.unsettled():
             return
-        now = time.monotonic()
-        overdue = self._waiting_since is not None and now - self._waiting_since > SETTLE_SECONDS
-        if at_head or overdue or len(self._pending) > CACHE_SIZE or self.held_events() > EVENTS_HELD:
+        if at_head:
             self.settle(cursor)
             return
-        if self._waiting_since is None:
+        now = time.monotonic()
+        spacing = max(SETTLE_SECONDS, SETTLE_SPACING * self._settle_cost)
+        overdue = self._waiting_since is not None and now - self._waiting_since > spacing
+        crowded = len(self._pending) > CACHE_SIZE or self.held_events() > EVENTS_HELD
+        if overdue or crowded:
+            self._settle_held(cursor, drop=crowded)
+            self._settle_cost = time.monotonic() - now
+            self._waiting_since = time.monotonic()
+        elif self._waiting_since is None:
             self._waiting_since = now  # the first batch since the last settle that leaves dossiers waiting
-        unmarked = self._fresh - self._marked
-        if unmarked:
+        self._mark(cursor, (self._fresh & self._pending.keys()) - self._marked)
+        self._marked.update(self._fresh & self._pending.keys())
+        self._fresh.clear()
+
+    def _mark(self, cursor: ViewCursor, fresh: set[UUID]) -> None:
+        """Mark as waiting these persons and those this transaction met without a state (marked once each)."""
+        persons = fresh | self._unfolded
+        if persons:
             cursor.insert_many(
                 f"INSERT INTO {self.pending_table} (person_id)",
                 ("text",),
-                [(str(person),) for person in unmarked],
+                [(str(person),) for person in sorted(persons)],
                 "ON CONFLICT (person_id) DO NOTHING",
             )
-            self._marked.update(unmarked)
-        self._fresh.clear()
+        if self._unfolded:
+            self._marks_seen = False  # committed marks now name persons this process holds no state for
+        self._unfolded.clear()
 
     def waiting(self, cursor: ViewCursor) -> int:
         """How many persons' dossiers wait, as committed (marked in `dossier_pending`)."""
@@ -130,11 +157,13 @@ class DossierView:
 
     def unsettled(self) -> bool:
         """Whether some dossier may be waiting to be written (folded here, or marked by an earlier runner)."""
-        return not self._defer and (bool(self._pending) or not self._marks_seen)
+        return not self._defer and (bool(self._pending) or bool(self._unfolded) or not self._marks_seen)
 
     def settle(self, cursor: ViewCursor) -> None:
         """Write the dossier and risk facts of every waiting person, at the latest version whose event row the view
-        holds; the caller holds the runners' lock, so no other runner marks or writes meanwhile."""
+        holds; the caller holds the runners' lock, so no other runner marks or writes meanwhile. Persons whose
+        state is not in memory are folded from the store, STORE_GROUP at a time."""
+        self._mark(cursor, set())
         latest = {
             str(person): int(version)
             for person, version in cursor.tuples(
@@ -150,16 +179,13 @@ class DossierView:
             elif version is not None:
                 latest[str(person)] = version  # another runner folded it further: folded again below
             # neither folded in this transaction nor marked: another runner has written it since
-        for person_text, version in latest.items():
-            person = UUID(person_text)
-            folded = PersonState()
-            for event in self.app.events.get(person, lte=version):
-                folded.apply(event)
-            ready[person] = folded
         if latest or self._runs_changed:
             self._runs.refresh()
-        if ready:
-            self._write(cursor, ready, {})
+        self._write(cursor, ready, {})
+        for folded in self._fold_from_store({UUID(person): version for person, version in latest.items()}):
+            self._write(cursor, folded, {})
+            self._remember(folded)
+        if ready or latest:
             cursor.execute(f"DELETE FROM {self.pending_table}")
         self._pending.clear()
         self._fresh.clear()
@@ -167,49 +193,131 @@ class DossierView:
         self._marks_seen, self._runs_changed, self._waiting_since = True, False, None
         self._trim()
 
+    def _settle_held(self, cursor: ViewCursor, *, drop: bool) -> None:
+        """Write the waiting dossiers whose states are in memory and current, and unmark them; the others (no state
+        here, or folded further by another runner) stay marked for the settle at the head of the log. `drop`: also
+        let go of the written states (memory is short), as `_write_pending` does."""
+        held = list(self._pending)
+        latest = self._latest_versions(cursor, [person for person in held if person not in self._fresh])
+        ready = {
+            person: state
+            for person, state in self._pending.items()
+            if person in self._fresh or latest.get(person) == state.version
+        }
+        if self._runs_changed:
+            self._runs.refresh()
+            self._runs_changed = False
+        self._write(cursor, ready, {})
+        written = [str(person) for person in ready if person in self._marked]
+        for start in range(0, len(written), STORE_GROUP):
+            group = written[start : start + STORE_GROUP]
+            cursor.execute(
+                f"DELETE FROM {self.pending_table} WHERE person_id IN ({', '.join(['%s'] * len(group))})", group
+            )
+        if len(ready) < len(self._pending):
+            self._marks_seen = False  # some stay marked, folded further by another runner: settled at the head
+        self._marked.difference_update(ready)
+        self._fresh.difference_update(ready)
+        self._pending.clear()
+        if drop:
+            self._forget_states(ready)
+        self._trim()
+
+    def _latest_versions(self, cursor: ViewCursor, persons: Sequence[UUID]) -> dict[UUID, int]:
+        """The latest version whose event row the view holds, for each of these persons that has one."""
+        found: dict[UUID, int] = {}
+        for start in range(0, len(persons), STORE_GROUP):
+            group = [str(person) for person in persons[start : start + STORE_GROUP]]
+            for person, version in cursor.tuples(
+                f"SELECT person_id, max(last_version) FROM {self.events_table} "
+                f"WHERE person_id IN ({', '.join(['%s'] * len(group))}) GROUP BY person_id",
+                group,
+            ):
+                found[UUID(person)] = int(version)
+        return found
+
+    def _fold_from_store(self, versions: Mapping[UUID, int]) -> Iterator[dict[UUID, PersonState]]:
+        """The states of these persons up to the given versions, folded from their stored streams (one query per
+        STORE_GROUP persons). A deferred rebuild (the audit's) skips an event it cannot decode or fold: its pass over
+        the log has reported it already."""
+        persons = sorted(versions, key=str)
+        for start in range(0, len(persons), STORE_GROUP):
+            group = persons[start : start + STORE_GROUP]
+            streams = self.app.recorder.select_streams(group)
+            folded: dict[UUID, PersonState] = {}
+            for person in group:
+                state = PersonState()
+                for stored in streams.get(person, ()):
+                    if stored.originator_version > versions[person]:
+                        break
+                    try:
+                        event = self._decoder.one(person, stored.originator_version, stored.topic, stored.state)
+                        state.apply(cast(ev.PersonEvent, event))
+                    except Exception:
+                        if not self._defer:
+                            raise
+                if state.history:
+                    folded[person] = state
+            yield folded
+
     def flush(self, cursor: ViewCursor) -> None:
-        """Write the deferred dossiers and risk facts (each person's state after its last folded event)."""
-        for person in self._lost - set(self._pending):
-            state = self._committed_state(cursor, person)
-            if state.history:
-                self._pending[person] = state
+        """Write the deferred dossiers and risk facts (each person's state after its last folded event), folding
+        from the store those whose state is not in memory (at the end of a rebuild)."""
+        lost = [person for person in self._lost if person not in self._pending]
         self._lost.clear()
+        self._write_pending(cursor)
+        latest = self._latest_versions(cursor, lost)
+        if latest:
+            self._runs.refresh()
+        for folded in self._fold_from_store(latest):
+            self._write(cursor, folded, {})
+
+    def _write_pending(self, cursor: ViewCursor) -> None:
+        """Write the dossiers whose states are in memory, and let go of those states (a deferred view, when they are
+        too many to keep): a person met again is then folded from the store once, when settled, where keeping and
+        rewriting every touched person at each such write would cost a dossier per person per pass (a month-ordered
+        log touches every person every month)."""
         if self._pending:
             self._runs.refresh()
             self._write(cursor, self._pending, {})
+            self._forget_states(self._pending)
         self._pending = {}
         self._trim()
 
-    def _committed_state(self, cursor: ViewCursor, person: UUID) -> PersonState:
-        """A person's state up to the last event whose row this view committed (its event-row chunks say which)."""
-        found = cursor.tuples(f"SELECT max(last_version) FROM {self.events_table} WHERE person_id = %s", (str(person),))
-        state = PersonState()
-        last = int(found[0][0] or 0) if found else 0
-        if last:
-            for event in self.app.events.get(person, lte=last):
-                state.apply(event)
-        return state
+    def _forget_states(self, persons: Iterable[UUID]) -> None:
+        for person in persons:
+            self._states.pop(person, None)
 
     def process(self, cursor: ViewCursor, events: Sequence[tuple[int, Any]]) -> None:
         if self._defer and (
             len(self._pending) + len(events) > CACHE_SIZE or self.held_events() + len(events) > EVENTS_HELD
         ):
-            self.flush(cursor)  # the pending states stay within the cache's most recent entries
+            self._write_pending(cursor)  # the pending states stay within the cache's most recent entries
         touched: dict[UUID, PersonState] = {}
+        # Persons met without their state in memory are not folded here: folding each from its stream would make a
+        # catch-up of a month-ordered log (every person once a month) quadratic. Their event rows are written now;
+        # their dossiers once, when settled (`_fold_from_store`).
+        stateless = self._lost if self._defer else self._unfolded
         chunks: dict[UUID, tuple[int, list[int], list[dict[str, Any]]]] = {}  # first version, reverses, rows
         for _, event in events:
             if not isinstance(event, ev.PersonEvent):
                 continue
-            state = touched.get(event.originator_id) or self._state(event.originator_id, event.originator_version)
-            state.apply(event)
-            touched[event.originator_id] = state
-            chunk = chunks.get(event.originator_id)
+            person = event.originator_id
+            state = touched.get(person)
+            if state is None and person not in stateless:
+                state = self._state(person, event.originator_version)
+                if state is None:
+                    stateless.add(person)
+            if state is not None:
+                state.apply(event)
+                touched[person] = state
+            chunk = chunks.get(person)
             if chunk is None:
-                chunk = chunks[event.originator_id] = (event.originator_version, [], [])
+                chunk = chunks[person] = (event.originator_version, [], [])
             if isinstance(event, ev.Reversed):
                 chunk[1].append(event.reversed_version)
             chunk[2].append(event_rows_unmarked([event])[0])  # reversed rows are marked when read
-        if not touched:
+        if not chunks:
             return
         self._pending.update(touched)
         self._write(cursor, {}, chunks)
@@ -260,6 +368,29 @@ class DossierView:
         touched: Mapping[UUID, PersonState],
         chunks: Mapping[UUID, tuple[int, list[int], list[dict[str, Any]]]],
     ) -> None:
+        persons = list(touched)
+        # A statement per WRITE_GROUP dossiers: building tens of thousands at once would leave the transaction idle
+        # past the store's idle-in-transaction timeout (5 s by default).
+        for start in range(0, len(persons), WRITE_GROUP):
+            self._write_dossiers(cursor, {person: touched[person] for person in persons[start : start + WRITE_GROUP]})
+        # Row by row: a batch's chunks carry most of its bytes, and one statement of arrays of them measured slower.
+        cursor.executemany(
+            f"INSERT INTO {self.events_table} (person_id, first_version, last_version, reverses, event_rows) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (person_id, first_version) DO UPDATE SET "
+            "last_version = excluded.last_version, reverses = excluded.reverses, event_rows = excluded.event_rows",
+            [
+                (
+                    str(person),
+                    first,
+                    first + len(rows) - 1,
+                    orjson.dumps(reverses).decode(),
+                    orjson.dumps(rows).decode(),
+                )
+                for person, (first, reverses, rows) in chunks.items()
+            ],
+        )
+
+    def _write_dossiers(self, cursor: ViewCursor, touched: Mapping[UUID, PersonState]) -> None:
         rows, facts = [], []
         for person_id, state in touched.items():
             facts.append((str(person_id), orjson.dumps(risk_facts(state)).decode()))
@@ -289,37 +420,27 @@ class DossierView:
             facts,
             "ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts",
         )
-        # Row by row: a batch's chunks carry most of its bytes, and one statement of arrays of them measured slower.
-        cursor.executemany(
-            f"INSERT INTO {self.events_table} (person_id, first_version, last_version, reverses, event_rows) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (person_id, first_version) DO UPDATE SET "
-            "last_version = excluded.last_version, reverses = excluded.reverses, event_rows = excluded.event_rows",
-            [
-                (
-                    str(person),
-                    first,
-                    first + len(rows) - 1,
-                    orjson.dumps(reverses).decode(),
-                    orjson.dumps(rows).decode(),
-                )
-                for person, (first, reverses, rows) in chunks.items()
-            ],
-        )
 
-    def _state(self, person_id: UUID, version: int) -> PersonState:
-        """The person's state just before `version`: from the cache, else folded from the store."""
-        state = self._states.get(person_id)
+    def _state(self, person_id: UUID, version: int) -> PersonState | None:
+        """The person's state just before `version` if memory holds it (a new one for a first event), else None."""
+        state = self._states.get(person_id) or self._pending.get(person_id)
         if state is not None and state.version == version - 1:
-            self._states.move_to_end(person_id)
+            self._remember({person_id: state})
             return state
-        state = PersonState()
         if version > 1:
-            for event in self.app.events.get(person_id, lte=version - 1):
-                state.apply(event)
-        self._states[person_id] = state
-        if len(self._states) > CACHE_SIZE:
-            self._states.popitem(last=False)
+            self._states.pop(person_id, None)
+            self._pending.pop(person_id, None)  # folded further by another runner: refolded when settled
+            return None
+        state = PersonState()
+        self._remember({person_id: state})
         return state
+
+    def _remember(self, states: Mapping[UUID, PersonState]) -> None:
+        for person, state in states.items():
+            self._states[person] = state
+            self._states.move_to_end(person)
+        while len(self._states) > CACHE_SIZE:
+            self._states.popitem(last=False)
 
 
 Current = tuple[int, bytes, list[dict[str, Any]]]
