@@ -9,7 +9,7 @@ Baseline (same run): GET /healthz, the cost of the server's HTTP stack alone. Wh
 reads `GET /api/v1/projections/status` every 0.2 s: how far the server's live projection follower lags behind the
 log under that write load (events), and how long it takes to catch up once the commands stop.
 
-A second command line sends contributions, each to a seeded person still contributing in unit 44, for the month after the
+A second command line sends contributions, each to a seeded person still contributing, from its unit, for the month after the
 store's clock: the write a province sends for every insured person every month, on streams of up to ~25 years,
 which the server loads (the whole stream, folded) to check and which its follower folds again for the dossier.
 
@@ -53,6 +53,7 @@ from loadtests.benchkit import (
     cpu_count,
     fresh_database,
     month_after,
+    payers,
     peak_rss_mb,
     percentiles,
     pg_env,
@@ -60,7 +61,6 @@ from loadtests.benchkit import (
     seeded,
     server,
     tokens,
-    unit_payers,
 )
 from loadtests.seeding import SeedSpec
 from projections.queries import FoldCache, Projections
@@ -359,10 +359,14 @@ def main() -> None:
     contributed_at = month_after(app.now).strftime("%Y-%m-%dT%H:%M:%SZ")
     app.close()
     # the seeded persons: long streams, not the benchmark's one-event ones
-    payers = unit_payers(args.store or args.db, "44", skip_county=BENCH_COUNTY)
+    contributors = payers(args.store or args.db, skip_county=BENCH_COUNTY)
     with tempfile.TemporaryDirectory() as folder:
         key_file = str(Path(folder) / "token.key")
         signed = tokens(key_file, province={"role": "province", "unit": "44"}, ministry={"role": "ministry"})
+        # each contribution comes from its person's unit, with that unit's token (a province writes for its own)
+        units = sorted({unit for unit, _ in contributors})
+        unit_tokens = tokens(key_file, **{unit: {"role": "province", "unit": unit} for unit in units})
+        unit_headers = {unit: {"Authorization": f"Bearer {token}"} for unit, token in unit_tokens.items()}
         served = {**env}
         if args.dossier_cache is not None:
             served["POOLING_DOSSIER_CACHE"] = str(args.dossier_cache)
@@ -383,8 +387,9 @@ def main() -> None:
 
             def contribution(client: Client, n: int) -> int:
                 serial = f"BENCH-C-{contributed_at[:7]}-{n}"
-                body = json.dumps(load_messages.contribution(serial, payers[n % len(payers)], contributed_at)).encode()
-                return client.request("POST", "/api/v1/messages", writer, body)
+                unit, citizen = contributors[n % len(contributors)]
+                body = json.dumps(load_messages.contribution(serial, citizen, contributed_at, unit)).encode()
+                return client.request("POST", "/api/v1/messages", unit_headers[unit], body)
 
             def dossier(client: Client, n: int) -> int:
                 return client.request("GET", f"/api/v1/persons/{citizens[n % len(citizens)]}/dossier", reader)
@@ -412,11 +417,12 @@ def main() -> None:
 
             if not args.reads_only:
                 write_line("commands (enrollments)", command)
-            if payers and not args.reads_only:
+            if contributors and not args.reads_only:
                 write_line(
                     "contributions (seeded)",
                     contribution,
-                    f" ({len(payers):,} persons contributing in unit 44: a request beyond them pays a month twice, 409)",
+                    f" ({len(contributors):,} persons contributing in {len(units):,} units: a request beyond them pays "
+                    "a month twice, 409)",
                 )
             # Paced first, while no read has reached the server: request n asks for person n, so the first
             # len(citizens) requests are each person's first read (nothing of theirs kept by the server: no rendered

@@ -81,6 +81,19 @@ def unit_payers(dbname: str, unit: str, skip_county: str | None = None) -> list[
     return payers
 
 
+def payers(dbname: str, skip_county: str | None = None) -> list[tuple[str, str]]:
+    """(unit, citizen ID) of every seeded person contributing, by the dossier view (those of county `skip_county`
+    left out), shuffled with a fixed seed: a month's contributions from every unit, one each."""
+    with connect(dbname) as connection:
+        rows = connection.execute(
+            "SELECT dossier::json->>'insured_unit', citizen_id FROM dossier_view WHERE status = 'contributing' "
+            "ORDER BY person_id"
+        ).fetchall()
+    found = [(row[0], row[1]) for row in rows if row[0] and (skip_county is None or row[1][2:6] != skip_county)]
+    random.Random(7).shuffle(found)
+    return found
+
+
 @contextmanager
 def timed() -> Iterator[list[float]]:
     """`with timed() as t: ...` then t[0] is the wall time in seconds."""

@@ -31,6 +31,7 @@ def test_a_benchmark_records_its_contributions_on_the_2nd_of_the_month_after_the
 @pytest.mark.postgres
 def test_the_payers_of_a_unit_are_the_persons_its_dossiers_say_contribute_there(postgres_env: dict[str, str]) -> None:
     from domain.application import PoolingApplication
+    from loadtests import benchkit
     from loadtests.benchkit import unit_payers
     from loadtests.seeding import SeedSpec, seed
     from projections.queries import Projections
@@ -48,6 +49,9 @@ def test_the_payers_of_a_unit_are_the_persons_its_dossiers_say_contribute_there(
     assert unit_payers(postgres_env["POSTGRES_DBNAME"], "44", skip_county=payers[0][2:6]) == [
         payer for payer in payers if payer[2:6] != payers[0][2:6]
     ]
+    everyone = {(d["insured_unit"], c) for c, d in dossiers.items() if d["status"] == "contributing"}
+    every_unit = benchkit.payers(postgres_env["POSTGRES_DBNAME"])  # bench_commands' contributions, every unit's
+    assert len({unit for unit, _ in everyone}) > 1 and len(every_unit) == len(everyone) and set(every_unit) == everyone
 
 
 def test_a_benchmark_server_refuses_a_port_another_server_holds(tmp_path: Path) -> None:
