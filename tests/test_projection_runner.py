@@ -450,3 +450,26 @@ def test_a_catch_up_of_interleaved_streams_that_do_not_fit_reads_each_stream_fro
     assert _rows(projections) == expected
     person_reads = [stream for stream in read if stream in persons]  # (the national runs' stream is read too)
     assert person_reads and len(person_reads) == len(set(person_reads))
+
+
+def test_a_deferred_rebuild_of_interleaved_streams_that_do_not_fit_reads_each_stream_from_the_store_at_most_once(
+    app: PoolingApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit replay's and the parallel rebuild's deferred view: a person whose state was let go is folded from
+    the store once, at `flush`, and the views are those of an unbounded catch-up."""
+    expected = _expected_then_emptied(app)
+    persons = {person for person, _ in app.directory.everyone()}
+    monkeypatch.setattr("projections.views.dossiers.EVENTS_HELD", 2)
+    read: list[Any] = []
+    select_streams, get = app.recorder.select_streams, app.events.get
+    monkeypatch.setattr(app.recorder, "select_streams", lambda ids: read.extend(ids) or select_streams(ids))
+    monkeypatch.setattr(app.events, "get", lambda stream, **kw: read.append(stream) or get(stream, **kw))
+    projections = Projections(app, batch_size=3)
+    deferred = DossierView(app, defer=True)
+    projections.runner.views = [deferred, projections.ledgers]
+    projections.runner.run()
+    with projections.runner.db.transaction() as cursor:
+        deferred.flush(cursor)
+    assert _rows(projections) == expected
+    person_reads = [stream for stream in read if stream in persons]
+    assert person_reads and len(person_reads) == len(set(person_reads))

@@ -423,7 +423,9 @@ class DossierView:
 
     def _state(self, person_id: UUID, version: int) -> PersonState | None:
         """The person's state just before `version` if memory holds it (a new one for a first event), else None."""
-        state = self._states.get(person_id) or self._pending.get(person_id)
+        state = self._states.get(person_id)
+        if state is None:
+            state = self._pending.get(person_id)
         if state is not None and state.version == version - 1:
             self._remember({person_id: state})
             return state
