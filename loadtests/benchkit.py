@@ -201,3 +201,25 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise ValueError(f"no VmHWM for process {pid}")
+
+
+def process_tree(pid: int) -> list[int]:
+    """A running process and all its descendants (Linux): a server's workers are its master's children."""
+    found, waiting = [], [pid]
+    while waiting:
+        current = waiting.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            waiting.extend(int(child) for child in task.read_text().split())
+    return found
+
+
+def largest_peak_rss_mb(pid: int) -> float:
+    """The largest VmHWM among a process and its descendants, in MB (those that ended meanwhile are not seen)."""
+    peaks = []
+    for member in process_tree(pid):
+        try:
+            peaks.append(peak_rss_mb(member))
+        except (OSError, ValueError):
+            continue  # ended between the listing and the read
+    return max(peaks)

@@ -67,3 +67,31 @@ def test_a_benchmark_server_refuses_a_port_another_server_holds(tmp_path: Path) 
         port = listener.getsockname()[1]
         with pytest.raises(RuntimeError, match=f"port {port} is in use"), server({}, port, str(tmp_path)):
             pass
+
+
+def test_the_server_peak_rss_counts_its_workers() -> None:
+    """`bench_commands --workers 2` printed the uvicorn master's peak RSS (80 MB); its workers hold the caches."""
+    import subprocess
+    import sys
+    import time
+
+    from loadtests.benchkit import largest_peak_rss_mb, peak_rss_mb, process_tree
+
+    worker = "x = bytearray(300_000_000); import time; time.sleep(60)"
+    master = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {worker!r}]); time.sleep(60)",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(process_tree(master.pid)) < 2 or largest_peak_rss_mb(master.pid) < 290:
+            assert time.monotonic() < deadline, "the worker never grew"
+            time.sleep(0.1)
+        assert peak_rss_mb(master.pid) < 100 < 290 <= largest_peak_rss_mb(master.pid)
+    finally:
+        for pid in reversed(process_tree(master.pid)):
+            subprocess.run(["kill", str(pid)], check=False)
+        master.wait()
