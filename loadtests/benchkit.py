@@ -70,28 +70,20 @@ def month_after(now: datetime) -> datetime:
 def unit_payers(dbname: str, unit: str, skip_county: str | None = None) -> list[str]:
     """The citizen IDs of the seeded persons contributing in `unit` by the dossier view (those of county
     `skip_county`, a benchmark's own one-event persons, left out), shuffled with a fixed seed."""
-    with connect(dbname) as connection:
-        rows = connection.execute(
-            "SELECT citizen_id FROM dossier_view WHERE status = 'contributing' "
-            "AND dossier::json->>'insured_unit' = %s ORDER BY person_id",
-            (unit,),
-        ).fetchall()
-    payers = [row[0] for row in rows if skip_county is None or row[0][2:6] != skip_county]
-    random.Random(7).shuffle(payers)
-    return payers
+    return [citizen for found, citizen in payers(dbname, skip_county) if found == unit]
 
 
 def payers(dbname: str, skip_county: str | None = None) -> list[tuple[str, str]]:
     """(unit, citizen ID) of every seeded person contributing, by the dossier view (those of county `skip_county`
-    left out), shuffled with a fixed seed: a month's contributions from every unit, one each."""
+    left out), shuffled with a fixed seed before that: a month's contributions from every unit, one each."""
     with connect(dbname) as connection:
         rows = connection.execute(
             "SELECT dossier::json->>'insured_unit', citizen_id FROM dossier_view WHERE status = 'contributing' "
             "ORDER BY person_id"
         ).fetchall()
-    found = [(row[0], row[1]) for row in rows if row[0] and (skip_county is None or row[1][2:6] != skip_county)]
+    found = [(row[0], row[1]) for row in rows if row[0]]
     random.Random(7).shuffle(found)
-    return found
+    return [(unit, citizen) for unit, citizen in found if skip_county is None or citizen[2:6] != skip_county]
 
 
 @contextmanager

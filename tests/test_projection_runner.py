@@ -380,18 +380,32 @@ def test_the_dossier_view_holds_no_more_folded_events_than_its_bound(
     assert _rows(projections) == expected
 
 
-def test_a_deferred_rebuild_within_the_bound_writes_the_same_views(
-    app: PoolingApplication, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    expected = _expected_then_emptied(app)
-    monkeypatch.setattr("projections.views.dossiers.EVENTS_HELD", 10)  # less than any person: flushed every batch
-    projections = Projections(app, batch_size=7)
+def _deferred_rebuild(app: PoolingApplication, batch_size: int) -> Projections:
+    """The views rebuilt as the audit replay and the parallel rebuild fold them: the dossiers deferred to `flush`."""
+    projections = Projections(app, batch_size=batch_size)
     deferred = DossierView(app, defer=True)
     projections.runner.views = [deferred, projections.ledgers]
     projections.runner.run()
     with projections.runner.db.transaction() as cursor:
         deferred.flush(cursor)
-    assert _rows(projections) == expected
+    return projections
+
+
+def _stream_reads(app: PoolingApplication, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The stream ids the application's store is asked for from now on, one entry per stream read."""
+    read: list[Any] = []
+    select_streams, get = app.recorder.select_streams, app.events.get
+    monkeypatch.setattr(app.recorder, "select_streams", lambda ids: read.extend(ids) or select_streams(ids))
+    monkeypatch.setattr(app.events, "get", lambda stream, **kw: read.append(stream) or get(stream, **kw))
+    return read
+
+
+def test_a_deferred_rebuild_within_the_bound_writes_the_same_views(
+    app: PoolingApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _expected_then_emptied(app)
+    monkeypatch.setattr("projections.views.dossiers.EVENTS_HELD", 10)  # less than any person: flushed every batch
+    assert _rows(_deferred_rebuild(app, batch_size=7)) == expected
 
 
 def test_many_rows_in_one_statement_add_up_as_row_by_row(app: PoolingApplication) -> None:
@@ -440,10 +454,7 @@ def test_a_catch_up_of_interleaved_streams_that_do_not_fit_reads_each_stream_fro
     expected = _expected_then_emptied(app)
     persons = {person for person, _ in app.directory.everyone()}
     monkeypatch.setattr("projections.views.dossiers.EVENTS_HELD", 2)  # no person's state stays held
-    read: list[Any] = []
-    select_streams, get = app.recorder.select_streams, app.events.get
-    monkeypatch.setattr(app.recorder, "select_streams", lambda ids: read.extend(ids) or select_streams(ids))
-    monkeypatch.setattr(app.events, "get", lambda stream, **kw: read.append(stream) or get(stream, **kw))
+    read = _stream_reads(app, monkeypatch)
     projections = Projections(app, batch_size=3)
     done = projections.runner.run()
     assert done.batches > 10 * len(persons)  # every person's events spread over many batches
@@ -460,16 +471,7 @@ def test_a_deferred_rebuild_of_interleaved_streams_that_do_not_fit_reads_each_st
     expected = _expected_then_emptied(app)
     persons = {person for person, _ in app.directory.everyone()}
     monkeypatch.setattr("projections.views.dossiers.EVENTS_HELD", 2)
-    read: list[Any] = []
-    select_streams, get = app.recorder.select_streams, app.events.get
-    monkeypatch.setattr(app.recorder, "select_streams", lambda ids: read.extend(ids) or select_streams(ids))
-    monkeypatch.setattr(app.events, "get", lambda stream, **kw: read.append(stream) or get(stream, **kw))
-    projections = Projections(app, batch_size=3)
-    deferred = DossierView(app, defer=True)
-    projections.runner.views = [deferred, projections.ledgers]
-    projections.runner.run()
-    with projections.runner.db.transaction() as cursor:
-        deferred.flush(cursor)
-    assert _rows(projections) == expected
+    read = _stream_reads(app, monkeypatch)
+    assert _rows(_deferred_rebuild(app, batch_size=3)) == expected
     person_reads = [stream for stream in read if stream in persons]
     assert person_reads and len(person_reads) == len(set(person_reads))

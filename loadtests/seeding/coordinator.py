@@ -158,7 +158,7 @@ def _measure_store(store: Any, spec: SeedSpec, report: SeedReport) -> None:
     report.footprint = store.footprint()
 
 
-UNSHARDED = {"part": 0, "parts": 1, "log_order": False}  # what a seed's parameters held before these existed
+ADDED_FIELDS = {"part": 0, "parts": 1, "log_order": False}  # their values in a seed begun before they existed
 
 
 def _check_meta(store: Any, env: Mapping[str, str], spec: SeedSpec) -> dict[str, Any]:
@@ -174,7 +174,7 @@ def _check_meta(store: Any, env: Mapping[str, str], spec: SeedSpec) -> dict[str,
             app.close()
         meta = {"spec": wanted, "finished": False}
         store.write(META, [], [], meta)
-    elif {**UNSHARDED, **meta["spec"]} != wanted:  # a seed begun before parts existed is one whole part
+    elif {**ADDED_FIELDS, **meta["spec"]} != wanted:  # e.g. a seed begun before parts existed is one whole part
         raise SeedMismatch(f"the store holds an unfinished seed of {meta['spec']}, not {wanted}")
     return dict(meta)
 

@@ -133,8 +133,9 @@ class DossierView:
             self._waiting_since = time.monotonic()
         elif self._waiting_since is None:
             self._waiting_since = now  # the first batch since the last settle that leaves dossiers waiting
-        self._mark(cursor, (self._fresh & self._pending.keys()) - self._marked)
-        self._marked.update(self._fresh & self._pending.keys())
+        unmarked = (self._fresh & self._pending.keys()) - self._marked
+        self._mark(cursor, unmarked)
+        self._marked.update(unmarked)
         self._fresh.clear()
 
     def _mark(self, cursor: ViewCursor, fresh: set[UUID]) -> None:
@@ -184,7 +185,8 @@ class DossierView:
         self._write(cursor, ready, {})
         for folded in self._fold_from_store({UUID(person): version for person, version in latest.items()}):
             self._write(cursor, folded, {})
-            self._remember(folded)
+            for person, state in folded.items():
+                self._remember(person, state)
         if ready or latest:
             cursor.execute(f"DELETE FROM {self.pending_table}")
         self._pending.clear()
@@ -424,24 +426,25 @@ class DossierView:
     def _state(self, person_id: UUID, version: int) -> PersonState | None:
         """The person's state just before `version` if memory holds it (a new one for a first event), else None."""
         state = self._states.get(person_id)
-        if state is None:
-            state = self._pending.get(person_id)
         if state is not None and state.version == version - 1:
-            self._remember({person_id: state})
+            self._states.move_to_end(person_id)
+            return state
+        state = self._pending.get(person_id)
+        if state is not None and state.version == version - 1:
+            self._remember(person_id, state)  # waiting, but no longer cached
             return state
         if version > 1:
             self._states.pop(person_id, None)
             self._pending.pop(person_id, None)  # folded further by another runner: refolded when settled
             return None
         state = PersonState()
-        self._remember({person_id: state})
+        self._remember(person_id, state)
         return state
 
-    def _remember(self, states: Mapping[UUID, PersonState]) -> None:
-        for person, state in states.items():
-            self._states[person] = state
-            self._states.move_to_end(person)
-        while len(self._states) > CACHE_SIZE:
+    def _remember(self, person: UUID, state: PersonState) -> None:
+        self._states[person] = state
+        self._states.move_to_end(person)
+        if len(self._states) > CACHE_SIZE:
             self._states.popitem(last=False)
 
 
